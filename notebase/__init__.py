@@ -1,0 +1,3 @@
+"""notebase: a personal note-and-link knowledge base for the terminal."""
+
+__version__ = "0.1.0"
