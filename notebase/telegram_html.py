@@ -123,9 +123,9 @@ def _message(div: Any, carry: _Carry, *, tz: tzinfo) -> Message:
                 extra["reply_to_message_id"] = int(target.group(1))
                 break
 
-    text_div = content.get("text")
+    text_div = content.get("text", kids.get("text"))
     text, links = _text_and_links(text_div) if text_div is not None else ("", ())
-    media = content.get("media_wrap")
+    media = content.get("media_wrap", kids.get("media_wrap"))
     attachments = _attachments(media) if media is not None else []
     if attachments:
         extra["attachments"] = attachments

@@ -66,9 +66,7 @@ def _all_chats(data: Any) -> list[dict[str, Any]]:
         for key in ("chats", "left_chats"):
             section = data.get(key)
             if isinstance(section, dict):
-                chats.extend(
-                    c for c in section.get("list") or () if isinstance(c, dict)
-                )
+                chats.extend(c for c in section.get("list") or () if isinstance(c, dict))
         return chats
     raise ImportFormatError("not a Telegram JSON export (no 'messages' or 'chats')")
 
@@ -89,9 +87,7 @@ def _matches(c: dict[str, Any], wanted: str) -> bool:
     return key in names or ("id" in c and key == str(c["id"]))
 
 
-def _select(
-    chats: list[dict[str, Any]], *, chat: str | None, all_chats: bool, full: bool
-) -> list[dict[str, Any]]:
+def _select(chats: list[dict[str, Any]], *, chat: str | None, all_chats: bool, full: bool) -> list[dict[str, Any]]:
     if all_chats:
         return chats
     if chat is not None:
@@ -103,9 +99,7 @@ def _select(
         return chats
     saved = [c for c in chats if c.get("type") == _SAVED_TYPE]
     if not saved:
-        raise ImportFormatError(
-            f"no Saved Messages in this export; pick a chat ({_chat_list(chats)})"
-        )
+        raise ImportFormatError(f"no Saved Messages in this export; pick a chat ({_chat_list(chats)})")
     return saved
 
 
@@ -117,9 +111,7 @@ def _chat_list(chats: list[dict[str, Any]]) -> str:
     return f"chats: {shown}" if names else "the export has no chats"
 
 
-def _message(
-    item: dict[str, Any], c: dict[str, Any], *, position: int, tz: tzinfo
-) -> Message:
+def _message(item: dict[str, Any], c: dict[str, Any], *, position: int, tz: tzinfo) -> Message:
     text, links = visible_text(item.get("text_entities") or item.get("text") or "")
     author = item.get("from") or item.get("actor") or "Unknown"
     return Message(
@@ -128,9 +120,7 @@ def _message(
         text=text,
         position=position,
         message_id=item.get("id") if isinstance(item.get("id"), int) else None,
-        chat=str(c["id"])
-        if c.get("id") is not None
-        else (c.get("name") or _SAVED_TYPE),
+        chat=str(c["id"]) if c.get("id") is not None else (c.get("name") or _SAVED_TYPE),
         links=links,
         extra=_extra(item, c, tz=tz),
     )
@@ -155,13 +145,7 @@ def visible_text(text: str | Iterable[Any]) -> tuple[str, tuple[str, ...]]:
         shown = piece.get("text")
         parts.append(shown if isinstance(shown, str) else "")
         kind = piece.get("type")
-        url = (
-            piece.get("href")
-            if kind == "text_link"
-            else shown
-            if kind == "link"
-            else None
-        )
+        url = piece.get("href") if kind == "text_link" else shown if kind == "link" else None
         if isinstance(url, str) and url:
             links[url] = None
     return "".join(parts), tuple(links)
@@ -204,9 +188,7 @@ def _extra(item: dict[str, Any], c: dict[str, Any], *, tz: tzinfo) -> dict[str, 
             edited = _instant(item["edited"], item.get("edited_unixtime"), tz=tz)
             extra["edited"] = edited.isoformat()
         except ImportFormatError:
-            extra["edited"] = str(
-                item["edited"]
-            )  # a bad edit time is not worth a failed import
+            extra["edited"] = str(item["edited"])  # a bad edit time is not worth a failed import
     attachments = _attachments(item)
     if attachments:
         extra["attachments"] = attachments

@@ -231,3 +231,8 @@ def test_detection() -> None:
     assert looks_like_telegram_html(page(message(1, "x")))
     assert not looks_like_telegram_html("<html><body><p>Hello</p></body></html>")
     assert not looks_like_telegram_html('{"messages": []}')
+
+
+def test_empty_page_is_an_import_error() -> None:
+    with pytest.raises(ImportFormatError, match="page 2 is empty"):
+        list(parse_telegram_html([page(message(1, "x")), "  \n"], tz=UTC))

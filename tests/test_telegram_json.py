@@ -30,11 +30,7 @@ def raw_messages(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def raw_text(m: dict[str, Any]) -> str:
     t = m["text"]
-    return (
-        t
-        if isinstance(t, str)
-        else "".join(p if isinstance(p, str) else p["text"] for p in t)
-    )
+    return t if isinstance(t, str) else "".join(p if isinstance(p, str) else p["text"] for p in t)
 
 
 def raw_links(m: dict[str, Any]) -> list[str]:
@@ -70,17 +66,11 @@ def test_saved_messages_every_message_imports_with_text_time_author() -> None:
 
 
 def test_saved_messages_formatting_keeps_visible_text_and_links() -> None:
-    msgs = {
-        m.message_id: m
-        for m in parse_telegram_json(
-            load_sample("innerdvations_saved.result.json"), tz=BERLIN
-        )
-    }
+    msgs = {m.message_id: m for m in parse_telegram_json(load_sample("innerdvations_saved.result.json"), tz=BERLIN)}
 
     styled = msgs[173430]
     assert styled.text == (
-        "bold italic strikethrough underline @person http://google.com "
-        "monospace http://mystery.knightlab.com/"
+        "bold italic strikethrough underline @person http://google.com monospace http://mystery.knightlab.com/"
     )
     assert "http://google.com/" in styled.links
     assert "http://mystery.knightlab.com/" in styled.links
@@ -95,9 +85,7 @@ def test_saved_messages_formatting_keeps_visible_text_and_links() -> None:
 
     voice = msgs[217584]
     assert voice.text == ""
-    assert voice.extra["attachments"] == [
-        "voice_messages/audio_1@06-10-2020_00-33-06.ogg"
-    ]
+    assert voice.extra["attachments"] == ["voice_messages/audio_1@06-10-2020_00-33-06.ogg"]
     assert voice.extra["media_type"] == "voice_message"
     assert voice.extra["mime_type"] == "audio/ogg"
 
@@ -130,18 +118,11 @@ def test_supergroup_every_message_imports_at_its_instant() -> None:
         assert m.extra["chat_name"] == "Teknologi Umum v2.0"
         if "reply_to_message_id" in r:
             assert m.extra["reply_to_message_id"] == r["reply_to_message_id"]
-    assert sum(1 for m in msgs if "edited" in m.extra) == sum(
-        1 for r in raw if "edited" in r
-    )
+    assert sum(1 for m in msgs if "edited" in m.extra) == sum(1 for r in raw if "edited" in r)
 
 
 def test_supergroup_spot_checks() -> None:
-    msgs = {
-        m.message_id: m
-        for m in parse_telegram_json(
-            load_sample("tgif_software-testing.result.json"), tz=UTC
-        )
-    }
+    msgs = {m.message_id: m for m in parse_telegram_json(load_sample("tgif_software-testing.result.json"), tz=UTC)}
 
     edited = msgs[242701]
     assert edited.author == "Reinaldy"
@@ -157,14 +138,8 @@ def test_supergroup_spot_checks() -> None:
     assert mention.text.endswith("@RonnyGunawan).")
     assert mention.links == ()
 
-    photos = [
-        m
-        for m in msgs.values()
-        if any(a.startswith("photos/") for a in m.extra.get("attachments", []))
-    ]
-    assert [p.extra["attachments"] for p in photos] == [
-        ["photos/photo_10041@20-01-2023_20-21-21.jpg"]
-    ]
+    photos = [m for m in msgs.values() if any(a.startswith("photos/") for a in m.extra.get("attachments", []))]
+    assert [p.extra["attachments"] for p in photos] == [["photos/photo_10041@20-01-2023_20-21-21.jpg"]]
 
 
 # --- synthetic exports ----------------------------------------------------------
@@ -232,9 +207,7 @@ def test_full_export_defaults_to_saved_messages() -> None:
 def test_full_export_chat_by_name_or_id_skips_service_messages() -> None:
     by_name = list(parse_telegram_json(account(), tz=UTC, chat="work"))
     by_id = list(parse_telegram_json(account(), tz=UTC, chat="11"))
-    assert (
-        [m.text for m in by_name] == [m.text for m in by_id] == ["work one", "work two"]
-    )
+    assert [m.text for m in by_name] == [m.text for m in by_id] == ["work one", "work two"]
     assert [m.position for m in by_name] == [1, 2]
     left = list(parse_telegram_json(account(), tz=UTC, chat="OLD CLUB"))
     assert [(m.author, m.chat) for m in left] == [("Bob", "33")]
@@ -322,3 +295,10 @@ def test_missing_sender_and_attachment_only_messages() -> None:
     assert pdf.text == ""
     assert pdf.extra["attachments"] == ["files/report.pdf"]
     assert pdf.extra["mime_type"] == "application/pdf"
+
+
+def test_single_chat_export_checks_a_requested_chat_name() -> None:
+    chat = {"name": "Family", "type": "private_group", "id": 9, "messages": [item(1, "hi")]}
+    assert [m.text for m in parse_telegram_json(chat, tz=UTC, chat="family")] == ["hi"]
+    with pytest.raises(ImportFormatError, match=r"no chat named 'Work' \(chats: Family\)"):
+        list(parse_telegram_json(chat, tz=UTC, chat="Work"))
