@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
-from .db import Store
+
+if TYPE_CHECKING:
+    from .db import Store
 
 
 class UserError(click.ClickException):

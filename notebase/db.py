@@ -1,70 +1,77 @@
 """The SQLite store: one file, WAL mode, foreign keys on, migrated on open.
 
-SQLModel (SQLAlchemy) is the way in for typed reads; bulk paths such as the
-million-row import use the same pooled sqlite3 connections directly, because
-the ORM row by row is two orders of magnitude too slow there.
+SQLModel (SQLAlchemy) is the way in for typed reads through `Store.session()`.
+Everything else uses plain sqlite3 connections: the bulk paths (a million-row
+import) because the ORM row by row is far too slow there, and the everyday
+commands because importing SQLAlchemy alone costs ~0.3 s, which `notebase
+notes` or a keyword search should not pay. Both kinds of connection are
+configured by `_configure`, so they behave the same.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import create_engine, event
-from sqlalchemy.pool import NullPool, StaticPool
 
 from .migrations import migrate
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
 
-def _configure(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-    # Autocommit at the driver level: transactions are begun explicitly (below and
-    # in Store.write), which is what makes SAVEPOINTs and BEGIN IMMEDIATE behave.
-    dbapi_conn.isolation_level = None
-    dbapi_conn.execute("PRAGMA foreign_keys = ON")
-    dbapi_conn.execute("PRAGMA busy_timeout = 10000")
-    dbapi_conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
-    dbapi_conn.execute("PRAGMA temp_store = MEMORY")
+def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    # Autocommit at the driver level: transactions are begun explicitly
+    # (Store.write, migrations, SQLAlchemy's "begin" event) so BEGIN IMMEDIATE works.
+    conn.isolation_level = None
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
 
 
 class Store:
-    """A notebase database. `Store(":memory:")` works too, for quick experiments."""
+    """A notebase database. `Store(":memory:")` works too, for quick experiments.
+
+    Each `connect()` opens a fresh connection (cheap for SQLite), so a Store can be
+    shared between threads — the TUI's workers read while the UI thread reads.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = str(path)
-        memory = self.path == ":memory:"
-        self.engine = create_engine(
-            "sqlite://" if memory else f"sqlite:///{Path(self.path)}",
-            connect_args={"check_same_thread": False},
-            # In memory there is one database per connection, so share one;
-            # on disk every checkout is a fresh connection (cheap for SQLite, thread-safe).
-            poolclass=StaticPool if memory else NullPool,
-        )
-        event.listen(self.engine, "connect", _configure)
-        event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        self._memory = self.path == ":memory:"
+        self._shared: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+        self._engine: Engine | None = None
+        if self._memory:  # one in-memory database lives in one connection: share it
+            self._shared = self._open()
         with self.connect() as conn:
-            if not memory:
+            if not self._memory:
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode.lower() != "wal":
                     raise sqlite3.OperationalError(f"could not switch {self.path} to WAL mode")
             migrate(conn)
 
+    def _open(self) -> sqlite3.Connection:
+        return _configure(sqlite3.connect(self.path, check_same_thread=False, isolation_level=None))
+
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A raw sqlite3 connection in autocommit mode, for reads and explicit transactions."""
-        raw = self.engine.raw_connection()
+        """A sqlite3 connection in autocommit mode, for reads and explicit transactions."""
+        if self._shared is not None:
+            with self._lock:
+                yield self._shared
+            return
+        conn = self._open()
         try:
-            conn = raw.driver_connection
-            assert isinstance(conn, sqlite3.Connection)
             yield conn
         finally:
-            raw.close()
+            conn.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -78,6 +85,22 @@ class Store:
                 raise
             conn.execute("COMMIT")
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, created on first use (its import is the expensive part)."""
+        if self._engine is None:
+            from sqlalchemy import create_engine, event
+            from sqlalchemy.pool import NullPool, StaticPool
+
+            if self._shared is not None:
+                shared = self._shared
+                engine = create_engine("sqlite://", creator=lambda: shared, poolclass=StaticPool)
+            else:
+                engine = create_engine("sqlite://", creator=self._open, poolclass=NullPool)
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            self._engine = engine
+        return self._engine
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A SQLModel session; commit explicitly for writes."""
@@ -87,7 +110,17 @@ class Store:
             yield session
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 def open_store(home: str | os.PathLike[str] | None = None) -> Store:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 # Schemes we recognise in free text. Non-HTTP ones are kept (and later marked
@@ -31,17 +32,27 @@ def extract_links(text: str) -> list[str]:
         return []
     seen: dict[str, None] = {}
     for match in _URL_RE.finditer(text):
-        url = match.group(0)
-        while url:
-            if url[-1] in _TRAILING:
-                url = url[:-1]
-            elif url[-1] == ")" and url.count(")") > url.count("("):
-                url = url[:-1]
-            else:
-                break
+        url = _cut_unbalanced(match.group(0))
+        while url and url[-1] in _TRAILING:
+            url = url[:-1]
         if "://" in url and not url.endswith("://"):
             seen.setdefault(url, None)
     return list(seen)
+
+
+def _cut_unbalanced(url: str) -> str:
+    """Cut at the first `)` that closes nothing: the end of a Markdown link or a parenthesis."""
+    if ")" not in url:
+        return url
+    depth = 0
+    for i, ch in enumerate(url):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return url[:i]
+            depth -= 1
+    return url
 
 
 def _is_tracking(name: str) -> bool:
@@ -49,6 +60,7 @@ def _is_tracking(name: str) -> bool:
     return lowered.startswith("utm_") or lowered in _TRACKING_EXACT
 
 
+@lru_cache(maxsize=65536)  # the same links recur across a base; urlsplit is not cheap
 def normalize_url(url: str) -> str:
     """Scheme and host lowercased, default port, fragment and tracking parameters dropped.
 
