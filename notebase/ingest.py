@@ -170,6 +170,11 @@ class _BatchWriter:
             " position, part, tg_chat, tg_message_id, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        if rows:  # full-text index, set-based per batch (see migrations.m002_search)
+            self.conn.execute(
+                "INSERT INTO notes_fts (rowid, text) SELECT id, text FROM notes WHERE id >= ? AND id < ?",
+                (rows[0][0], self.next_id),
+            )
         if link_rows:
             ids = self._link_ids({normalized: written for _, normalized, written in link_rows})
             self.conn.executemany(

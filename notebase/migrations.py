@@ -163,3 +163,89 @@ def _split_sql(script: str) -> list[str]:
     if buf.strip():
         statements.append(buf.strip())
     return statements
+
+
+@migration
+def m002_search(conn: sqlite3.Connection) -> None:
+    """Full-text indexes kept in sync by triggers, page chunks, and stored vectors.
+
+    The FTS tables are external-content (they index notes/pages without a second
+    copy of the text). Vectors live in one table for notes and chunks, each with the
+    model that made it and a hash of the text it was made from, so an unchanged item
+    is never embedded twice and a model change is visible per row.
+    """
+    conn.executescript(
+        """
+        CREATE VIRTUAL TABLE notes_fts USING fts5(
+            text, content='notes', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+        );
+        -- No insert trigger on notes: a per-row trigger made the million-message import
+        -- three times slower, so ingest.py adds each batch with one INSERT … SELECT, and
+        -- index.sync_fts repairs any row inserted some other way.
+        CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN
+            INSERT INTO notes_fts (notes_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            DELETE FROM embeddings WHERE kind = 'note' AND item_id = old.id;
+        END;
+        CREATE TRIGGER notes_fts_update AFTER UPDATE OF text ON notes BEGIN
+            INSERT INTO notes_fts (notes_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO notes_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+
+        CREATE VIRTUAL TABLE pages_fts USING fts5(
+            title, markdown, content='pages', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+        );
+        CREATE TRIGGER pages_fts_insert AFTER INSERT ON pages BEGIN
+            INSERT INTO pages_fts (rowid, title, markdown) VALUES (new.id, new.title, new.markdown);
+        END;
+        CREATE TRIGGER pages_fts_delete AFTER DELETE ON pages BEGIN
+            INSERT INTO pages_fts (pages_fts, rowid, title, markdown) VALUES ('delete', old.id, old.title, old.markdown);
+        END;
+        CREATE TRIGGER pages_fts_update AFTER UPDATE OF title, markdown ON pages BEGIN
+            INSERT INTO pages_fts (pages_fts, rowid, title, markdown) VALUES ('delete', old.id, old.title, old.markdown);
+            INSERT INTO pages_fts (rowid, title, markdown) VALUES (new.id, new.title, new.markdown);
+            -- mark the page's chunks stale; the indexer re-chunks it and reuses vectors of unchanged chunks
+            UPDATE chunks SET content_hash = '' WHERE page_id = new.id;
+        END;
+
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,              -- position in the page, from 0
+            text TEXT NOT NULL,                -- page title + a piece of the page, as embedded
+            content_hash TEXT NOT NULL,        -- of text; '' once the page changed (see pages_fts_update)
+            UNIQUE (page_id, seq)
+        );
+        CREATE TRIGGER chunks_delete AFTER DELETE ON chunks BEGIN
+            DELETE FROM embeddings WHERE kind = 'chunk' AND item_id = old.id;
+        END;
+
+        CREATE TABLE embeddings (
+            kind TEXT NOT NULL CHECK (kind IN ('note', 'chunk')),
+            item_id INTEGER NOT NULL,          -- notes.id or chunks.id
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,              -- little-endian float32, L2-normalized
+            content_hash TEXT NOT NULL,        -- of the text embedded
+            PRIMARY KEY (kind, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX embeddings_model ON embeddings(model);
+
+        -- bumped on every vector write, so a process can tell its in-memory matrix is stale
+        CREATE TABLE search_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO search_state (key, value) VALUES ('embeddings_version', 0);
+        CREATE TRIGGER embeddings_bump_insert AFTER INSERT ON embeddings BEGIN
+            UPDATE search_state SET value = value + 1 WHERE key = 'embeddings_version';
+        END;
+        CREATE TRIGGER embeddings_bump_update AFTER UPDATE ON embeddings BEGIN
+            UPDATE search_state SET value = value + 1 WHERE key = 'embeddings_version';
+        END;
+        CREATE TRIGGER embeddings_bump_delete AFTER DELETE ON embeddings BEGIN
+            UPDATE search_state SET value = value + 1 WHERE key = 'embeddings_version';
+        END;
+
+        INSERT INTO notes_fts (notes_fts) VALUES ('rebuild');
+        INSERT INTO pages_fts (pages_fts) VALUES ('rebuild');
+        """
+    )

@@ -90,3 +90,26 @@ class NoteTag(SQLModel, table=True):
     origin: str
     score: float | None = None
     removed: int = 0
+
+
+class Chunk(SQLModel, table=True):
+    """A piece of a page, sized for the embedding model (see chunking.py)."""
+
+    __tablename__ = "chunks"
+    id: int | None = Field(default=None, primary_key=True)
+    page_id: int = Field(foreign_key="pages.id")
+    seq: int
+    text: str
+    content_hash: str
+
+
+class Embedding(SQLModel, table=True):
+    """A stored vector for a note or a chunk: normalized little-endian float32."""
+
+    __tablename__ = "embeddings"
+    kind: str = Field(primary_key=True)
+    item_id: int = Field(primary_key=True)
+    model: str
+    dim: int
+    vector: bytes
+    content_hash: str
