@@ -1,0 +1,73 @@
+"""Making note and page text safe to show: literal, single-cell-safe, no terminal control.
+
+Text from notes and pages is never markup. Widgets build `rich.text.Text` or
+`textual.content.Content` objects from these plain strings, so `[bold]` stays
+those seven characters; this module removes what a terminal would otherwise
+*act on*: ANSI escape sequences, C0/C1 control characters and bidi overrides.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, tzinfo
+from urllib.parse import urlsplit
+
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC, SOS strings
+    r"|\x1b[@-Z\\-_]?"  # two-byte escapes and a lone ESC
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """`text` without escape sequences and control characters; newlines and tabs kept."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """The first non-blank line of `text`, cleaned, tabs as spaces, at most `limit` characters."""
+    for line in clean(text).split("\n"):
+        if line.strip():
+            return line.replace("\t", " ").strip()[:limit]
+    return ""
+
+
+def domain(url: str) -> str:
+    """`example.org` for `https://www.example.org/x` ('' if the URL has no host)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return clean(host.removeprefix("www."))
+
+
+def day_title(day: date) -> str:
+    """`Thursday, 15 January 2026`."""
+    return f"{day:%A}, {day.day} {day:%B %Y}"
+
+
+def local(ts: int, tz: tzinfo) -> datetime:
+    return datetime.fromtimestamp(ts, tz)
+
+
+# Link statuses (pages.fetch_links) reduced to the three marks the timeline shows.
+OK_STATUSES = frozenset({"ok"})
+PENDING_STATUSES = frozenset({"pending", None})
+
+
+def status_kind(status: str | None) -> str:
+    """'ok', 'pending' or 'failed' for a link status."""
+    if status in OK_STATUSES:
+        return "ok"
+    if status in PENDING_STATUSES:
+        return "pending"
+    return "failed"
+
+
+STATUS_MARK = {"ok": "✓", "pending": "·", "failed": "✗"}
