@@ -86,7 +86,10 @@ def main(ctx: click.Context, home: str | None) -> None:
     """notebase: your Telegram notes and the pages they link to, searchable in the terminal."""
     ctx.obj = Context(home)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(tui_cmd)
+        else:  # piped or scripted: the TUI cannot run, so say what can
+            click.echo(ctx.get_help())
 
 
 @main.command("import")
@@ -220,6 +223,18 @@ def stats_cmd(ctx: Context, as_json: bool) -> None:
     click.echo(f"authors: {data['authors']}")
     click.echo(f"from:    {data['first'] or '-'}")
     click.echo(f"to:      {data['last'] or '-'}")
+
+
+@main.command("tui")
+@click.option("--tz", "tz_name", metavar="ZONE", help="Time zone to show times in (default: this machine's).")
+@pass_ctx
+def tui_cmd(ctx: Context, tz_name: str | None = None) -> None:
+    """Open the terminal UI (also what `notebase` alone does)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("the TUI needs a terminal; see `notebase --help` for the commands")
+    from .tui import make_app  # Textual loads only here, so the other commands stay quick
+
+    make_app(ctx.store, tz=_tz(tz_name)).run()
 
 
 if __name__ == "__main__":
