@@ -234,7 +234,7 @@ def tui_cmd(ctx: Context, tz_name: str | None = None) -> None:
         fail("the TUI needs a terminal; see `notebase --help` for the commands")
     from .tui import make_app  # Textual loads only here, so the other commands stay quick
 
-    make_app(ctx.store, tz=_tz(tz_name)).run()
+    make_app(ctx.store, tz=_tz(tz_name), home=ctx.home).run()
 
 
 if __name__ == "__main__":

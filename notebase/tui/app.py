@@ -18,7 +18,7 @@ from ..timeutil import resolve_tz
 from .commands import NotebaseCommands
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
-from .services import Services, default_sample_path
+from .services import Services, default_embedder_factory, default_sample_path
 
 _DEFAULT: Any = object()
 
@@ -171,12 +171,16 @@ def make_app(
     embedder_factory: Callable[[], Any] | None = None,
     sample_path: Path | None = _DEFAULT,
     load_model: bool = True,
+    home: str | None = None,
 ) -> NotebaseApp:
-    """The app over `store`, for `notebase tui` and for tests (which pass a fixed tz and a fake embedder)."""
+    """The app over `store`, for `notebase tui` and for tests (which pass a fixed tz and a fake embedder).
+
+    `embedder_factory` defaults to the configured model of `home` (loaded in a worker at start-up).
+    """
     services = Services(
         store,
         tz=tz or resolve_tz(),
-        embedder_factory=embedder_factory,
+        embedder_factory=embedder_factory or default_embedder_factory(home),
         sample_path=default_sample_path() if sample_path is _DEFAULT else sample_path,
     )
     return NotebaseApp(services, load_model=load_model)

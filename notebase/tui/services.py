@@ -222,7 +222,7 @@ class Services:
     # -- the model and the long jobs --------------------------------------------------------
 
     def load_embedder(self) -> Any:
-        factory = self.embedder_factory or default_embedder_factory()
+        factory = self.embedder_factory
         if factory is None:
             return None
         self.embedder = factory()
@@ -250,15 +250,18 @@ class Services:
         return self.embedder
 
 
-def default_embedder_factory() -> Callable[[], Any] | None:
-    """The library's embedder factory, whatever it is called; None without an embeddings module."""
+def default_embedder_factory(home: str | None = None) -> Callable[[], Any] | None:
+    """A factory for the configured model of `home`; None without an embeddings module."""
     try:
         embeddings = importlib.import_module("notebase.embeddings")
     except ModuleNotFoundError:
         return None
+    configured = getattr(embeddings, "configured_model", None)
     for name in EMBEDDER_FACTORY_NAMES:
         fn = getattr(embeddings, name, None)
         if callable(fn):
+            if callable(configured):
+                return lambda: fn(configured(home))
             return fn
     return None
 

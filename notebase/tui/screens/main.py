@@ -188,7 +188,7 @@ class MainScreen(TaggingMixin, Screen[None]):
         timeline = self.timeline
         described = self.filters.describe()
         order = "newest first" if self.filters.newest_first else "oldest first"
-        count = f"{timeline.note_count:,}" + ("…" if timeline.loading else "")
+        count = f"{timeline.note_count:,}" + ("…" if timeline.is_loading else "")
         self.query_one("#filter-info", Static).update(
             Content.assemble((clean(described) + "  " if described else "", "$accent bold"), (f"{count} notes, {order}", "$text-muted"))
         )

@@ -119,7 +119,7 @@ class Timeline(ScrollView, can_focus=True):
         self.note_lines: list[int] = []  # line index of each note, in display order
         self.cursor = -1  # line index of the highlighted note
         self.total: int | None = None
-        self.loading = False
+        self.is_loading = False
         self._generation = 0
         self._keep: int | None = None
         self._pending_jump: date | None = None
@@ -132,7 +132,7 @@ class Timeline(ScrollView, can_focus=True):
         self.filters = filters
         self._generation += 1
         self._keep = keep
-        self.loading = True
+        self.is_loading = True
         self._reset()
         self._load(self._generation, filters)
 
@@ -158,7 +158,7 @@ class Timeline(ScrollView, can_focus=True):
             self.total = message.total
         self._append(message.rows)
         if message.done:
-            self.loading = False
+            self.is_loading = False
             self.total = len(self.note_lines)
         self._resize()
         if self.cursor < 0 and self.note_lines:
@@ -191,7 +191,7 @@ class Timeline(ScrollView, can_focus=True):
             self.lines.append(row)
 
     def _resize(self) -> None:
-        remaining = max(0, (self.total or 0) - len(self.note_lines)) if self.loading else 0
+        remaining = max(0, (self.total or 0) - len(self.note_lines)) if self.is_loading else 0
         self.virtual_size = Size(self.scrollable_content_region.width, max(len(self.lines) + remaining, 1))
 
     def _initial_cursor(self) -> int:
@@ -295,7 +295,7 @@ class Timeline(ScrollView, can_focus=True):
     def jump_to_date(self, day: date) -> None:
         """Put the cursor on the first note shown for `day` (or the nearest day after it in reading order)."""
         self._pending_jump = day
-        self._try_jump(day, final=not self.loading)
+        self._try_jump(day, final=not self.is_loading)
 
     def _try_jump(self, day: date, *, final: bool) -> None:
         newest_first = self.filters.newest_first
@@ -343,7 +343,7 @@ class Timeline(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y
         base = self.rich_style
         if index >= len(self.lines):
-            if index == 0 and not self.loading:
+            if index == 0 and not self.is_loading:
                 return self._message_strip("No notes match." if self.filters.describe() else "No notes.", width, base)
             if index == 0:
                 return self._message_strip("Loading…", width, base)

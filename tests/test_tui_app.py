@@ -1,0 +1,309 @@
+"""The TUI, driven like a user would: keys in, what the screen shows out.
+
+Real SQLite stores filled through the library (a small transcript imported with
+notebase.ingest), a fixed time zone, the deterministic hashing embedder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from notebase.db import Store
+from notebase.ingest import import_file
+from notebase.tui.app import NotebaseApp, make_app
+from notebase.tui.screens.choice import ChoiceScreen
+from notebase.tui.screens.detail import DetailScreen
+from notebase.tui.screens.empty import EmptyScreen
+from notebase.tui.screens.help import HelpScreen
+from notebase.tui.screens.prompt import PromptScreen
+from notebase.tui.widgets.timeline import DayHeader, Timeline
+
+TZ = ZoneInfo("Europe/Berlin")
+SIZE = (100, 30)
+MARKUP = "[bold red]hi[/] [link=http://x]y[/link]"
+
+TRANSCRIPT = f"""\
+Alex, [1/13/26 9:00 AM]
+Read later: the rust async book https://rust-lang.github.io/async-book/
+
+Alex, [1/13/26 6:30 PM]
+Buy milk and coffee
+
+Sam, [1/14/26 7:45 AM]
+Vector search ideas for the notes app
+sqlite fts5 plus embeddings
+
+Alex, [1/15/26 8:20 AM]
+{MARKUP}
+
+Alex, [1/15/26 8:25 AM]
+\x1b[31mred alert\x1b[0m deploy the cache service
+
+Alex, [1/15/26 9:10 AM]
+Martin Fowler on event sourcing https://martinfowler.com/eaaDev/EventSourcing.html
+"""
+
+
+def has(module: str) -> bool:
+    return importlib.util.find_spec(f"notebase.{module}") is not None
+
+
+def fake_embedder():
+    from notebase.embeddings import load_embedder
+
+    return load_embedder("hash")
+
+
+def make_store(tmp_path: Path, text: str = TRANSCRIPT) -> Store:
+    store = Store(tmp_path / "notebase.db")
+    if text:
+        path = tmp_path / "export.txt"
+        path.write_text(text, encoding="utf-8")
+        import_file(store, path, tz=TZ)
+    return store
+
+
+def build_app(store: Store, **kwargs) -> NotebaseApp:
+    kwargs.setdefault("embedder_factory", fake_embedder if has("embeddings") else None)
+    kwargs.setdefault("sample_path", None)
+    return make_app(store, tz=TZ, **kwargs)
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their messages land."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def timeline_of(app: NotebaseApp) -> Timeline:
+    return app.main_screen.query_one("#timeline", Timeline)
+
+
+def visible_text(timeline: Timeline) -> list[str]:
+    return [timeline.render_line(y).text.rstrip() for y in range(timeline.size.height)]
+
+
+def note_ids(timeline: Timeline) -> list[int]:
+    return [line.id for line in timeline.lines if not isinstance(line, DayHeader)]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return make_store(tmp_path)
+
+
+# -- timeline --------------------------------------------------------------------------------
+
+
+async def test_timeline_groups_notes_under_days_newest_first(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        timeline = timeline_of(app)
+        lines = visible_text(timeline)
+        assert lines[0].strip() == "Thursday, 15 January 2026"
+        assert "09:10" in lines[1] and "Martin Fowler on event sourcing" in lines[1] and "martinfowler.com" in lines[1]
+        days = [line.strip() for line in lines if "January 2026" in line]
+        assert days == ["Thursday, 15 January 2026", "Wednesday, 14 January 2026", "Tuesday, 13 January 2026"]
+        # Two authors in the base: each row names its author.
+        assert lines[1].rstrip().endswith("Alex")
+        assert timeline.note_count == 6
+
+
+async def test_cursor_moves_and_enter_opens_the_note(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        timeline = timeline_of(app)
+        ids = note_ids(timeline)
+        assert timeline.current_note_id == ids[0]
+        await pilot.press("j", "down")
+        assert timeline.current_note_id == ids[2]
+        await pilot.press("k")
+        assert timeline.current_note_id == ids[1]
+        await pilot.press("end")
+        assert timeline.current_note_id == ids[-1]
+        await pilot.press("home", "pagedown")
+        assert timeline.current_note_id == ids[-1]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.note_id == ids[-1]
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_r_flips_the_order(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        timeline = timeline_of(app)
+        newest_first = note_ids(timeline)
+        await pilot.press("r")
+        await settle(pilot)
+        assert note_ids(timeline) == newest_first[::-1]
+        assert visible_text(timeline)[0].strip() == "Tuesday, 13 January 2026"
+        await pilot.press("r")
+        await settle(pilot)
+        assert note_ids(timeline) == newest_first
+
+
+async def test_g_jumps_to_a_date(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"2026-01-14", "enter")
+        await settle(pilot)
+        note = app.services.note(timeline_of(app).current_note_id)
+        assert note.text.startswith("Vector search ideas")
+        # A day without notes lands on the closest earlier one (newest first).
+        await pilot.press("g", *"2026-01-13", "enter")
+        await settle(pilot)
+        assert app.services.note(timeline_of(app).current_note_id).text == "Buy milk and coffee"
+        # Not a date: the dialog says so and stays open.
+        await pilot.press("g", *"soon", "enter")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_author_filter(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "down", "enter")  # All authors, Alex, Sam
+        await settle(pilot)
+        timeline = timeline_of(app)
+        assert [app.services.note(i).author for i in note_ids(timeline)] == ["Sam"]
+        assert "by Sam" in str(app.main_screen.query_one("#filter-info").render())
+        await pilot.press("c")
+        await settle(pilot)
+        assert timeline.note_count == 6
+
+
+async def test_sidebar_author_filters_the_timeline(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sidebar = app.main_screen.query_one("#sidebar")
+        sidebar.focus()
+        option = sidebar.get_option("author:Alex")
+        sidebar.highlighted = sidebar.get_option_index(option.id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert timeline_of(app).note_count == 5
+        assert app.focused is timeline_of(app)
+
+
+async def test_markup_and_escapes_in_notes_show_literally(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lines = visible_text(timeline_of(app))
+        assert any(MARKUP in line for line in lines)
+        assert any("red alert deploy the cache service" in line for line in lines)
+        assert not any("\x1b" in line for line in lines)
+        markup_id = next(i for i in note_ids(timeline_of(app)) if app.services.note(i).text == MARKUP)
+        app.main_screen.open_note(markup_id)
+        await settle(pilot)
+        from textual.widgets import Markdown
+
+        body = app.screen.query_one("#note-text", Markdown)
+        rendered = "".join(strip.text for block in body.children for strip in block.render_lines(block.region.reset_offset))
+        assert MARKUP in rendered
+
+
+async def test_question_mark_lists_the_keys_and_q_quits(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = str(app.screen.query_one("#help-keys").render())
+        for expected in ("Order", "Date", "Quit", "Open"):
+            assert expected in keys
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_detail_shows_links_and_opens_and_copies_them(store: Store, monkeypatch) -> None:
+    app = build_app(store)
+    opened: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+        await settle(pilot)
+        await pilot.press("enter")  # the newest note: Martin Fowler's article
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        links = screen.query_one("#links")
+        assert links.display and "martinfowler.com" in str(links.get_option_at_index(0).prompt)
+        await pilot.press("o")
+        assert opened == ["https://martinfowler.com/eaaDev/EventSourcing.html"]
+        await pilot.press("y")
+        assert app.clipboard == "https://martinfowler.com/eaaDev/EventSourcing.html"
+
+
+# -- empty base ------------------------------------------------------------------------------
+
+
+async def test_empty_base_says_how_to_import_and_imports_the_sample(tmp_path: Path) -> None:
+    sample = tmp_path / "sample-export.txt"
+    sample.write_text(TRANSCRIPT, encoding="utf-8")
+    store = make_store(tmp_path, text="")
+    app = build_app(store, sample_path=sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, EmptyScreen)
+        assert "notebase import FILE" in str(app.screen.query_one("#welcome-text").render())
+        await pilot.press("s")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        assert timeline_of(app).note_count == 6
+
+
+async def test_empty_base_without_the_sample(tmp_path: Path) -> None:
+    app = build_app(make_store(tmp_path, text=""), sample_path=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, EmptyScreen)
+        assert not app.screen.query("#import-sample")
+        assert "not installed" in str(app.screen.query_one("#no-sample").render())
+        await pilot.press("s")  # does nothing
+        assert isinstance(app.screen, EmptyScreen)
+
+
+async def test_import_a_file_from_the_palette(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    more = tmp_path / "more.txt"
+    more.write_text("Alex, [2/1/26 10:00 AM]\nA new month\n", encoding="utf-8")
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await run_command(pilot, "Import a file")
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one("Input").value = str(more)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert timeline_of(app).note_count == 7
+        assert any("A new month" in line for line in visible_text(timeline_of(app)))
+
+
+async def run_command(pilot, name: str) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*name)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()
