@@ -8,6 +8,7 @@ decoded once as Mac Roman or Windows-1252 and saved again (`‚ÄØ` for U+202F)
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -44,16 +45,26 @@ def _char_class(chars: str) -> str:
 
 
 # A mis-decoded UTF-8 sequence always shows as a "lead" character followed by a
-# "continuation" character. Searching for that pair first keeps lines that
-# merely contain non-ASCII text (U+202F in every header, emoji, accents) cheap.
-_SUSPECT = re.compile(
-    _char_class(_UTF8_LEAD.decode("mac_roman") + _UTF8_LEAD.decode("latin-1"))
-    + _char_class(
-        _UTF8_CONT.decode("mac_roman")
-        + _UTF8_CONT.decode("latin-1")  # C1 controls and A0–BF, as cp1252 keeps them
-        + _CP1252_SPECIALS
-    )
+# "continuation" character of the same codec. Searching for such a pair first
+# keeps text that merely contains non-ASCII (U+202F in every header, emoji,
+# accented words) cheap. One pattern per codec keeps "déjà" from pairing up,
+# and keeps each search a fast single-class scan.
+_SUSPECTS = (
+    re.compile(_char_class(_UTF8_LEAD.decode("mac_roman")) + _char_class(_UTF8_CONT.decode("mac_roman"))),
+    re.compile(
+        _char_class(_UTF8_LEAD.decode("latin-1"))
+        + _char_class(_UTF8_CONT.decode("latin-1") + _CP1252_SPECIALS)  # with C1 controls, as Windows keeps them
+    ),
 )
+
+# For the chunk-level check: ASCII dropped (mojibake is never interrupted by
+# it), newlines kept as 0xFF (U+FFFD once decoded) so lines never pair up.
+_NEWLINE_TO_FF = bytes.maketrans(b"\n", b"\xff")
+_ASCII_BUT_NEWLINE = bytes(b for b in range(128) if b != 0x0A)
+
+
+def _suspect(text: str) -> bool:
+    return any(pattern.search(text) is not None for pattern in _SUSPECTS)
 
 
 def _encode_mac_roman(line: str) -> bytes:
@@ -72,7 +83,7 @@ def repair_mojibake(line: str) -> str:
     the bytes must be strict UTF-8. That is what keeps legitimate text such as
     `“écrit” —à` intact, since its re-encoding is never valid UTF-8.
     """
-    if line.isascii() or _SUSPECT.search(line) is None:
+    if line.isascii() or not _suspect(line):
         return line
     candidates = []
     for encode in (_encode_mac_roman, _encode_cp1252_lenient):
@@ -120,7 +131,7 @@ def _decode_error(encoding: str, offset: int) -> str:
     return f"not {name} text (invalid byte at offset {offset})"
 
 
-def open_text_lines(path: Path) -> Iterator[str]:
+def open_text_lines(path: Path) -> TextLines:
     """Lines of a text file, streamed, without line ends, mojibake repaired.
 
     The head of the file is checked now, so an empty, binary or non-UTF-8 file
@@ -130,43 +141,154 @@ def open_text_lines(path: Path) -> Iterator[str]:
     with open(path, "rb") as fh:
         head = fh.read(_HEAD_BYTES)
     encoding, skip = _sniff(head)
-    return _stream_lines(path, encoding, skip)
+    if encoding == "utf-8":
+        return TextLines(_utf8_blocks(path, skip))
+    return TextLines(_utf16_blocks(path, encoding, skip))
 
 
-def _stream_lines(path: Path, encoding: str, skip: int) -> Iterator[str]:
+class TextLines(Iterator[str]):
+    """An iterator of lines that can also hand out whole blocks of lines.
+
+    Everyone else sees plain lines. The transcript parser asks for `blocks()`
+    instead: splitting a 100 MB file into 3 million strings only to look at
+    each again in Python costs more than the rest of the import.
+    """
+
+    def __init__(self, blocks: Iterator[str]) -> None:
+        self._blocks = blocks
+        self._started = False
+        self._lines = self._split(blocks)
+
+    def _split(self, blocks: Iterator[str]) -> Iterator[str]:
+        self._started = True
+        for block in blocks:
+            yield from block.split("\n")
+
+    def __iter__(self) -> Iterator[str]:
+        return self._lines  # the generator itself, so for-loops run at C speed
+
+    def __next__(self) -> str:
+        return next(self._lines)
+
+    def blocks(self) -> Iterator[str]:
+        """The remaining text as blocks of whole lines joined by "\\n" (no final newline).
+
+        Only before any line has been taken: the two views share one reader.
+        """
+        if self._started:
+            raise RuntimeError("blocks() after lines were taken")
+        self._started = True
+        return self._blocks
+
+
+def _repaired(block: str) -> str:
+    """The block with each line repair_mojibake'd; only lines holding a suspect pair are looked at."""
+    pieces: list[str] = []
+    copied = 0  # block[copied:] is not yet in pieces
+    upcoming = [pattern.search(block) for pattern in _SUSPECTS]  # next hit of each pattern
+    while True:
+        hits = [m.start() for m in upcoming if m is not None]
+        if not hits:
+            break
+        at = min(hits)
+        start = block.rfind("\n", 0, at) + 1
+        end = block.find("\n", at)
+        end = len(block) if end < 0 else end
+        line = block[start:end]
+        fixed = repair_mojibake(line)
+        if fixed != line:
+            pieces += (block[copied:start], fixed)
+            copied = end
+        upcoming = [
+            m if m is None or m.start() > end else pattern.search(block, end)
+            for m, pattern in zip(upcoming, _SUSPECTS, strict=True)
+        ]
+    if not pieces:
+        return block
+    pieces.append(block[copied:])
+    return "".join(pieces)
+
+
+def _utf8_blocks(path: Path, skip: int) -> Iterator[str]:
+    """Decoded blocks of whole lines; cutting at a newline first means no character is split."""
+    carry = b""  # the unfinished last line of the previous read
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(skip)
+            while True:
+                chunk = fh.read(_CHUNK_BYTES)
+                final = not chunk
+                if carry:
+                    chunk = carry + chunk
+                if b"\r" in chunk:
+                    # A CR at the very end may be the first half of a CRLF split across reads.
+                    held = b"\r" if not final and chunk.endswith(b"\r") else b""
+                    chunk = chunk[: len(chunk) - len(held)].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + held
+                if final:
+                    if not carry:
+                        return
+                    block = chunk[:-1] if chunk.endswith(b"\n") else chunk
+                else:
+                    cut = chunk.rfind(b"\n")
+                    if cut < 0:
+                        carry = chunk
+                        continue
+                    block, carry = chunk[:cut], chunk[cut + 1 :]
+                text = block.decode("utf-8")
+                yield _repaired(text) if _may_need_repair(block) else text
+                if final:
+                    return
+    except UnicodeDecodeError:
+        raise ImportFormatError(_decode_error("utf-8", _first_bad_offset(path, "utf-8", skip))) from None
+
+
+def _may_need_repair(block: bytes) -> bool:
+    """False when no line of the (UTF-8) block can hold mojibake.
+
+    Only the non-ASCII bytes are searched; characters of one line that were
+    apart can become false suspects, which merely cost the line-by-line path.
+    """
+    rest = block.translate(_NEWLINE_TO_FF, _ASCII_BUT_NEWLINE)
+    return bool(rest) and _suspect(rest.decode("utf-8", "replace"))
+
+
+def _utf16_blocks(path: Path, encoding: str, skip: int) -> Iterator[str]:
+    """Blocks of a UTF-16 file: rare enough that the standard text layer will do."""
+    raw = open(path, "rb")  # noqa: SIM115 - handed to the wrapper, closed with it
+    raw.seek(skip)
+    carry = ""
+    try:
+        with io.TextIOWrapper(raw, encoding=encoding, newline=None) as fh:
+            while True:
+                chunk = fh.read(_CHUNK_BYTES // 2)
+                if not chunk:
+                    if carry:
+                        yield _repaired(carry)
+                    return
+                chunk = carry + chunk
+                cut = chunk.rfind("\n")
+                if cut < 0:
+                    carry = chunk
+                    continue
+                block, carry = chunk[:cut], chunk[cut + 1 :]
+                yield _repaired(block) if _suspect(block) else block
+    except UnicodeDecodeError:
+        raise ImportFormatError(_decode_error(encoding, _first_bad_offset(path, encoding, skip))) from None
+
+
+def _first_bad_offset(path: Path, encoding: str, skip: int) -> int:
+    """Byte offset of the first undecodable byte, found again for the error message."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    consumed = skip  # bytes handed to the decoder so far, for error offsets
-    pending = ""  # the unfinished last line of the previous chunk
+    consumed = skip
     with open(path, "rb") as fh:
         fh.seek(skip)
         while True:
             chunk = fh.read(_CHUNK_BYTES)
-            final = not chunk
             buffered = len(decoder.getstate()[0])
             try:
-                text = decoder.decode(chunk, final=final)
+                decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
-                raise ImportFormatError(_decode_error(encoding, consumed - buffered + exc.start)) from None
+                return consumed - buffered + exc.start
+            if not chunk:
+                return consumed
             consumed += len(chunk)
-            if pending:
-                text = pending + text
-            if "\r" in text:
-                # A CR at the very end may be the first half of a CRLF split across chunks.
-                hold = "\r" if text.endswith("\r") and not final else ""
-                if hold:
-                    text = text[:-1]
-                text = text.replace("\r\n", "\n").replace("\r", "\n") + hold
-            lines = text.split("\n")
-            pending = lines.pop()
-            if final:
-                if pending:
-                    lines.append(pending)
-                pending = ""
-            # Whole-chunk checks first: most chunks of a big export need no repair.
-            if text.isascii() or _SUSPECT.search(text) is None:
-                yield from lines
-            else:
-                for line in lines:
-                    yield line if line.isascii() else repair_mojibake(line)
-            if final:
-                return
