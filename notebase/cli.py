@@ -100,8 +100,9 @@ def main(ctx: click.Context, home: str | None) -> None:
 @click.option("--chat", metavar="NAME", help="From a full account export, import this chat (default: Saved Messages).")
 @click.option("--all-chats", is_flag=True, help="From a full account export, import every chat.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--no-embed", is_flag=True, help="Skip embedding and topic tagging of the new notes (run `notebase index` later).")
 @pass_ctx
-def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_name: str | None, chat: str | None, all_chats: bool, as_json: bool) -> None:
+def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_name: str | None, chat: str | None, all_chats: bool, as_json: bool, no_embed: bool) -> None:
     """Import a Telegram export: a copied-messages transcript, result.json, or an HTML export."""
     from .ingest import import_file
     from .message import ImportFormatError
@@ -115,6 +116,8 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
         fail(f"{file}: {exc}")
     except OSError as exc:
         fail(f"{file}: {exc.strerror or exc}")
+    if not no_embed and result.added:
+        _embed_new(ctx, list(result.note_ids))
     if as_json:
         echo_json(result.to_json())
         return
@@ -235,6 +238,226 @@ def tui_cmd(ctx: Context, tz_name: str | None = None) -> None:
     from .tui import make_app  # Textual loads only here, so the other commands stay quick
 
     make_app(ctx.store, tz=_tz(tz_name), home=ctx.home).run()
+
+
+# -- search, index, tags, topics (issue #4) ------------------------------------------------
+# Each command imports its library module inside, so `notebase --help` loads none of them,
+# and only the commands that need vectors load torch (via embeddings.load_embedder).
+
+
+def _embedder(ctx: Context, model: str | None = None):
+    """The configured embedding model, loaded (seconds on first use); a missing model is a user error."""
+    from .embeddings import ModelError, configured_model, load_embedder
+
+    try:
+        return load_embedder(configured_model(ctx.home, model))
+    except ModelError as exc:
+        fail(str(exc))
+
+
+def _embed_new(ctx: Context, note_ids: list[int]) -> None:
+    """After an import: embed what is new and tag new notes with topics; a failure here only warns."""
+    from .embeddings import ModelError, configured_model, load_embedder
+    from .index import index_pending
+    from .topics import TopicsError, apply
+
+    try:
+        embedder = load_embedder(configured_model(ctx.home))
+        with _index_progress() as progress:
+            summary = index_pending(ctx.store, embedder, progress=progress)
+        tagged = apply(ctx.store, embedder, note_ids=note_ids)
+    except (ModelError, TopicsError) as exc:
+        click.echo(f"notebase: warning: notes imported but not indexed ({exc}); run: notebase index", err=True)
+        return
+    click.echo(f"indexed {summary.embedded} items with {summary.model}; {tagged} topic tags", err=True)
+
+
+class _index_progress:
+    """A progress bar for embedding on a terminal; nothing otherwise."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._progress.start()
+        task = self._progress.add_task("embed", total=None)
+        return lambda done, total: self._progress.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if getattr(self, "_progress", None) is not None:
+            self._progress.stop()
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Re-chunk every page and re-embed everything.")
+@click.option("--model", metavar="NAME_OR_PATH", help="Sentence-transformers model (default: $NOTEBASE_MODEL, config.toml, or all-MiniLM-L6-v2).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def index_cmd(ctx: Context, rebuild: bool, model: str | None, as_json: bool) -> None:
+    """Embed new and changed notes and pages for search by meaning."""
+    from .index import index_pending
+
+    embedder = _embedder(ctx, model)
+    with _index_progress() as progress:
+        summary = index_pending(ctx.store, embedder, rebuild=rebuild, progress=progress)
+    if as_json:
+        echo_json(summary.to_json())
+        return
+    click.echo(
+        f"embedded {summary.notes_embedded} notes and {summary.chunks_embedded} page chunks"
+        f" ({summary.pages_chunked} pages chunked, {summary.chunks_reused} chunks unchanged) with {summary.model}"
+        f" in {summary.seconds:.1f}s."
+    )
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--mode", default="hybrid", show_default=True, type=click.Choice(["hybrid", "keyword", "semantic"]), help="By words, by meaning, or both fused.")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(min=1), help="At most N results.")
+@click.option("--tag", metavar="TAG", help="Only notes with this tag.")
+@click.option("--since", metavar="DATE", help="Only notes from this date on.")
+@click.option("--until", metavar="DATE", help="Only notes up to this date (inclusive).")
+@click.option("--model", metavar="NAME_OR_PATH", help="Embedding model for the meaning part.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@pass_ctx
+def search_cmd(ctx: Context, query: str, mode: str, limit: int, tag: str | None, since: str | None, until: str | None, model: str | None, as_json: bool) -> None:
+    """Find notes by words ("a phrase", -exclude, prefix*) and by meaning, including the pages they link to."""
+    from .search import SearchError, parse_query, search
+
+    try:
+        parse_query(query)  # a bad query fails before the model loads
+        embedder = None if mode == "keyword" else _embedder(ctx, model)
+        hits = search(ctx.store, query, mode=mode, limit=limit, tag=tag, since=_bound(since), until=_bound(until, end=True), embedder=embedder)
+    except SearchError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        click.echo("No matching notes.", err=True)
+    for hit in hits:
+        _echo_hit(hit)
+
+
+def _echo_hit(hit: Any) -> None:
+    why = "+".join(hit.matched)
+    page = f"  [{hit.page_title}]" if hit.page_title else ""
+    click.echo(f"{hit.id:>6}  {hit.sent_at[:16].replace('T', ' ')}  ({why}){page}")
+    click.echo(f"        {_clip(' '.join(hit.snippet.split()), 110)}")
+
+
+@main.command("related")
+@click.argument("note_id", type=int)
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(min=1), help="At most N notes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the notes as JSON.")
+@pass_ctx
+def related_cmd(ctx: Context, note_id: int, limit: int, as_json: bool) -> None:
+    """Notes nearest in meaning to one note (and to the pages it links to)."""
+    from .search import SearchError, related
+
+    try:
+        hits = related(ctx.store, note_id, limit=limit)
+    except SearchError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json([h.to_json() for h in hits])
+        return
+    for hit in hits:
+        _echo_hit(hit)
+
+
+@main.group("tag")
+def tag_group() -> None:
+    """Add or remove a tag on a note by hand (hand-made changes always win over topics)."""
+
+
+@tag_group.command("add")
+@click.argument("note_id", type=int)
+@click.argument("name")
+@pass_ctx
+def tag_add_cmd(ctx: Context, note_id: int, name: str) -> None:
+    """Tag a note (also accepts a suggested topic tag)."""
+    from .tags import TagError, add_tag
+
+    try:
+        add_tag(ctx.store, note_id, name)
+    except TagError as exc:
+        fail(str(exc))
+
+
+@tag_group.command("rm")
+@click.argument("note_id", type=int)
+@click.argument("name")
+@pass_ctx
+def tag_rm_cmd(ctx: Context, note_id: int, name: str) -> None:
+    """Remove a tag from a note; automatic tagging will not put it back."""
+    from .tags import TagError, remove_tag
+
+    try:
+        remove_tag(ctx.store, note_id, name)
+    except TagError as exc:
+        fail(str(exc))
+
+
+@main.command("tags")
+@click.option("--json", "as_json", is_flag=True, help="Print the tags as JSON.")
+@pass_ctx
+def tags_cmd(ctx: Context, as_json: bool) -> None:
+    """Tags in use: how many notes carry each by hand and automatically."""
+    from .tags import list_tags
+
+    tags = list_tags(ctx.store)
+    if as_json:
+        echo_json([t.to_json() for t in tags])
+        return
+    if not tags:
+        click.echo("No tags yet. Add one with: notebase tag add ID NAME, or run: notebase topics apply", err=True)
+    for t in tags:
+        click.echo(f"{t.name:<24} {t.manual:>6} manual {t.auto:>6} auto")
+
+
+@main.group("topics")
+def topics_group() -> None:
+    """Automatic topic tags from the topics in topics.toml (in the data directory)."""
+
+
+@topics_group.command("suggest")
+@click.option("--model", metavar="NAME_OR_PATH", help="Embedding model to score with.")
+@click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON.")
+@pass_ctx
+def topics_suggest_cmd(ctx: Context, model: str | None, as_json: bool) -> None:
+    """Show which notes would get which topic, without tagging."""
+    from .notes import get_note
+    from .topics import TopicsError, suggest
+
+    try:
+        suggestions = suggest(ctx.store, _embedder(ctx, model))
+    except TopicsError as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json([s.to_json() for s in suggestions])
+        return
+    for s in suggestions:
+        note = get_note(ctx.store, s.note_id)
+        first = next((line for line in (note.text if note else "").splitlines() if line.strip()), "")
+        click.echo(f"{s.note_id:>6}  {s.topic:<16} {s.score:.2f}  {_clip(first, 80)}")
+
+
+@topics_group.command("apply")
+@click.option("--model", metavar="NAME_OR_PATH", help="Embedding model to score with.")
+@pass_ctx
+def topics_apply_cmd(ctx: Context, model: str | None) -> None:
+    """Tag notes with their topics (never over a tag you removed by hand)."""
+    from .topics import TopicsError, apply
+
+    try:
+        changed = apply(ctx.store, _embedder(ctx, model))
+    except TopicsError as exc:
+        fail(str(exc))
+    click.echo(f"{changed} topic tags added or updated.")
 
 
 if __name__ == "__main__":

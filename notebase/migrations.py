@@ -190,6 +190,7 @@ def m002_search(conn: sqlite3.Connection) -> None:
         CREATE TRIGGER notes_fts_update AFTER UPDATE OF text ON notes BEGIN
             INSERT INTO notes_fts (notes_fts, rowid, text) VALUES ('delete', old.id, old.text);
             INSERT INTO notes_fts (rowid, text) VALUES (new.id, new.text);
+            DELETE FROM embeddings WHERE kind = 'note' AND item_id = new.id;  -- re-embedded by the next index run
         END;
 
         CREATE VIRTUAL TABLE pages_fts USING fts5(

@@ -1,0 +1,519 @@
+"""Finding notes: by their words (FTS5/BM25), by meaning (vectors), or both fused.
+
+Results are always notes. A page or a chunk that matches counts for every note
+linking to it, so a one-line note is found by the article it points to. Each hit
+says why it matched ("note"/"page", "keyword"/"meaning").
+
+User input never reaches FTS5 raw: `parse_query` reads words, "quoted phrases",
+-exclusions and prefix* terms, and `fts_expression` writes them back as quoted
+FTS5 strings, so quotes, colons, parentheses or a bare AND cannot break a query.
+The keyword path needs neither numpy nor the model.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .db import Store
+from .fusion import rrf
+from .timeutil import iso
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .embeddings import Embedder
+
+MODES = ("hybrid", "keyword", "semantic")
+MARK_OPEN, MARK_CLOSE = "«", "»"  # around matched words in snippets; [ ] would clash with Markdown links
+TITLE_WEIGHT = 5.0  # bm25 weight of a page title against its body
+DEPTH = 100  # candidates taken from each ranking before fusion
+SNIPPET_TOKENS = 16
+
+_TOKEN_CHAR = re.compile(r"[^\W_]")  # what unicode61 indexes: letters and digits
+_STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have how i in is it its of on or that the this to was what when"
+    " where which who why will with does do did can could should would".split()
+)
+
+
+class SearchError(ValueError):
+    """A query with nothing to search for, or a search that cannot run; the message says why."""
+
+
+@dataclass
+class Query:
+    """A user's query, parsed: what must, may and must not appear."""
+
+    words: list[str] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def positive(self) -> bool:
+        return bool(self.words or self.prefixes or self.phrases)
+
+    @property
+    def text(self) -> str:
+        """What the model reads: the query without its syntax."""
+        return " ".join([*self.phrases, *self.words, *self.prefixes])
+
+    @property
+    def highlight_words(self) -> list[str]:
+        found = [w for t in [*self.words, *self.phrases] for w in re.findall(r"[^\W_]+", t)]
+        return found + [p for t in self.prefixes for p in re.findall(r"[^\W_]+", t)]
+
+
+_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def parse_query(text: str, *, prefix_last: bool = False) -> Query:
+    """Words, "phrases", -exclusions, prefix* terms; `prefix_last` treats the last bare word as a prefix (as-you-type).
+
+    Raises SearchError when nothing searchable is left (empty, punctuation only, exclusions only).
+    """
+    q = Query()
+    last_bare: tuple[list[str], int] | None = None
+    for m in _TERM.finditer(text or ""):
+        negate, phrase, bare = m.group(1), m.group(2), m.group(3)
+        if phrase is not None:
+            if _TOKEN_CHAR.search(phrase):
+                (q.excluded if negate else q.phrases).append(" ".join(phrase.split()))
+            continue
+        term = bare
+        if term.startswith("-") and len(term) > 1:
+            if _TOKEN_CHAR.search(term[1:]):
+                q.excluded.append(term[1:].rstrip("*"))
+            continue
+        if term.endswith("*"):
+            term = term.rstrip("*")
+            if _TOKEN_CHAR.search(term):
+                q.prefixes.append(term)
+            continue
+        if _TOKEN_CHAR.search(term):
+            q.words.append(term)
+            last_bare = (q.words, len(q.words) - 1)
+    if prefix_last and last_bare is not None and last_bare[1] == len(q.words) - 1 and text.rstrip() == text:
+        q.prefixes.append(q.words.pop())
+    if not q.positive:
+        if q.excluded:
+            raise SearchError("a search needs at least one word besides -exclusions")
+        raise SearchError("nothing to search for: type some words")
+    return q
+
+
+def _string(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_expression(q: Query, *, strict: bool = True) -> str | None:
+    """The query as safe FTS5 syntax: every term a quoted string. `strict` ANDs all terms; loose ORs
+    the bare words (phrases stay required) and drops stopwords. None when loose adds nothing."""
+    required = [_string(p) for p in q.phrases]
+    optional = [_string(w) for w in q.words] + [_string(p) + "*" for p in q.prefixes]
+    if strict:
+        expr = " AND ".join(required + optional)
+    else:
+        loose_words = [w for w in q.words if w.lower() not in _STOPWORDS] or q.words
+        optional = [_string(w) for w in loose_words] + [_string(p) + "*" for p in q.prefixes]
+        if len(optional) <= 1:
+            return None
+        expr = " AND ".join([*required, "(" + " OR ".join(optional) + ")"])
+    if q.excluded:
+        expr = f"({expr}) NOT (" + " OR ".join(_string(e) for e in q.excluded) + ")"
+    return expr
+
+
+@dataclass
+class SearchHit:
+    id: int
+    score: float
+    sent_ts: int
+    utc_offset: int
+    text: str
+    snippet: str
+    matched: list[str]
+    page_title: str | None = None
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def sent_at(self) -> str:
+        return iso(self.sent_ts, self.utc_offset)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "score": round(self.score, 6),
+            "sent_at": self.sent_at,
+            "text": self.text,
+            "snippet": self.snippet,
+            "matched": self.matched,
+            "page_title": self.page_title,
+            "url": self.url,
+            "tags": self.tags,
+        }
+
+
+@dataclass
+class _Why:
+    """Per-note evidence gathered from the rankings, turned into a SearchHit at the end."""
+
+    sources: set[str] = field(default_factory=set)  # note, page
+    methods: set[str] = field(default_factory=set)  # keyword, meaning
+    snippet: str | None = None
+    page_id: int | None = None
+    page_title: str | None = None
+    chunk_text: str | None = None
+
+
+def search(
+    store: Store,
+    query: str,
+    *,
+    mode: str = "hybrid",
+    limit: int = 10,
+    tag: str | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    embedder: Embedder | None = None,
+    prefix_last: bool = False,
+    depth: int = DEPTH,
+) -> list[SearchHit]:
+    """Notes matching `query`, best first. Keyword mode needs no embedder; the others do."""
+    if mode not in MODES:
+        raise SearchError(f"unknown search mode {mode!r} (choose from {', '.join(MODES)})")
+    if limit <= 0:
+        return []
+    q = parse_query(query, prefix_last=prefix_last)
+    if mode != "keyword" and embedder is None:
+        raise SearchError(f"{mode} search needs an embedder")
+    depth = max(depth, limit)
+    why: dict[int, _Why] = {}
+    with store.connect() as conn:
+        allowed = _allowed_notes(conn, tag=tag, since=since, until=until)
+        rankings: list[list[int]] = []
+        if mode in ("keyword", "hybrid"):
+            rankings.append(_keyword_ranking(conn, q, depth, allowed, why))
+        if mode in ("semantic", "hybrid"):
+            assert embedder is not None
+            rankings.append(_semantic_ranking(store, conn, q, embedder, depth, allowed, why))
+        fused = rrf(rankings)
+        if q.excluded and mode != "keyword":
+            fused = _drop_excluded(conn, q, fused, why)
+        fused = fused[:limit]
+        return _hits(conn, fused, why, q)
+
+
+def _allowed_notes(conn: sqlite3.Connection, *, tag: str | None, since: int | None, until: int | None) -> set[int] | None:
+    """Ids of notes passing the filters, or None when there are no filters."""
+    if tag is None and since is None and until is None:
+        return None
+    from .notes import _filters  # the same filter semantics as `notebase notes`
+
+    where, params = _filters(since=since, until=until, author=None, tag=tag)
+    return {row[0] for row in conn.execute(f"SELECT n.id FROM notes n {where}", params)}
+
+
+def _keyword_ranking(conn: sqlite3.Connection, q: Query, depth: int, allowed: set[int] | None, why: dict[int, _Why]) -> list[int]:
+    """Notes by BM25 over their text, fused (RRF) with notes whose linked pages match."""
+    note_hits = _fts(conn, "notes_fts", "bm25(notes_fts)", f"snippet(notes_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS})", q, depth, allowed)
+    ranking_notes = []
+    for note_id, snippet, _ in note_hits:
+        w = why.setdefault(note_id, _Why())
+        w.sources.add("note")
+        w.methods.add("keyword")
+        w.snippet = w.snippet or snippet
+        ranking_notes.append(note_id)
+    page_hits = _fts(conn, "pages_fts", f"bm25(pages_fts, {TITLE_WEIGHT}, 1.0)",
+                     f"snippet(pages_fts, -1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS})", q, depth, None, extra="title")
+    ranking_pages: list[int] = []
+    if page_hits:
+        linked = _notes_linking(conn, [pid for pid, _, _ in page_hits])
+        for page_id, snippet, title in page_hits:
+            for note_id in linked.get(page_id, []):
+                if allowed is not None and note_id not in allowed:
+                    continue
+                w = why.setdefault(note_id, _Why())
+                if "page" not in w.sources:
+                    w.sources.add("page")
+                    w.page_id, w.page_title = page_id, title
+                    if w.snippet is None:
+                        w.snippet = snippet
+                w.methods.add("keyword")
+                ranking_pages.append(note_id)
+    if q.excluded and ranking_pages:  # a page hit must not bring back a note whose own text is excluded
+        bad = _notes_matching(conn, [_string(e) for e in q.excluded], ranking_pages)
+        ranking_pages = [n for n in ranking_pages if n not in bad]
+    if not ranking_pages:
+        return ranking_notes
+    if not ranking_notes:
+        return list(dict.fromkeys(ranking_pages))
+    return [note_id for note_id, _ in rrf([ranking_notes, ranking_pages])]
+
+
+def _fts(conn: sqlite3.Connection, table: str, rank: str, snippet: str, q: Query, depth: int,
+         allowed: set[int] | None, extra: str | None = None) -> list[tuple[int, str, str | None]]:
+    """(rowid, snippet, extra column) best first: all terms first, then any term to fill up to depth."""
+    found: dict[int, tuple[int, str, str | None]] = {}
+    for strict in (True, False):
+        expr = fts_expression(q, strict=strict)
+        if expr is None or len(found) >= depth:
+            continue
+        # Filters could make a deep list necessary; fetch more when they are set.
+        fetch = depth * 4 if allowed is not None else depth
+        sql = (f"SELECT rowid, {snippet}, {extra or 'NULL'} FROM {table} WHERE {table} MATCH ?"
+               f" ORDER BY {rank} LIMIT ?")
+        try:
+            rows = conn.execute(sql, (expr, fetch + len(found))).fetchall()
+        except sqlite3.OperationalError as exc:  # should not happen with quoted terms; never a traceback
+            raise SearchError(f"cannot search for that: {exc}") from None
+        for rowid, snip, more in rows:
+            if rowid in found or (allowed is not None and table == "notes_fts" and rowid not in allowed):
+                continue
+            found[rowid] = (rowid, " ".join(snip.split()), more)
+            if len(found) >= depth:
+                break
+    return list(found.values())
+
+
+def _notes_linking(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for start in range(0, len(page_ids), 30000):
+        part = page_ids[start : start + 30000]
+        marks = ",".join("?" * len(part))
+        for page_id, note_id in conn.execute(
+            f"SELECT l.page_id, nl.note_id FROM links l JOIN note_links nl ON nl.link_id = l.id"
+            f" WHERE l.page_id IN ({marks}) ORDER BY nl.note_id",
+            list(part),
+        ):
+            out.setdefault(page_id, []).append(note_id)
+    return out
+
+
+def _notes_matching(conn: sqlite3.Connection, terms: list[str], note_ids: Iterable[int]) -> set[int]:
+    ids = list(set(note_ids))
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    return {r[0] for r in conn.execute(
+        f"SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? AND rowid IN ({marks})", [" OR ".join(terms), *ids]
+    )}
+
+
+def _semantic_ranking(store: Store, conn: sqlite3.Connection, q: Query, embedder: Embedder, depth: int,
+                      allowed: set[int] | None, why: dict[int, _Why]) -> list[int]:
+    """Notes by cosine similarity: of the note itself, or of the best chunk of a page it links to."""
+    from .index import vector_index
+
+    index = vector_index(store, embedder.model_id)
+    if len(index.note_ids) == 0 and len(index.chunk_ids) == 0:
+        other = conn.execute("SELECT model FROM embeddings LIMIT 1").fetchone()
+        if other:
+            raise SearchError(f"the index was built with model {other[0]!r}; run: notebase index --model {embedder.model_id}")
+        raise SearchError("nothing is indexed yet; run: notebase index")
+    vector = embedder.encode([q.text])[0]
+    return _rank_by_vectors(conn, index, vector[None, :], depth, allowed, why)
+
+
+def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, depth: int, allowed: set[int] | None,
+                     why: dict[int, _Why], exclude: int | None = None) -> list[int]:
+    import numpy as np
+
+    scores: dict[int, float] = {}
+    if len(index.note_ids):
+        sims = (index.notes @ queries.T).max(axis=1)
+        if allowed is not None or exclude is not None:
+            keep = np.isin(index.note_ids, list(allowed)) if allowed is not None else np.ones(len(sims), dtype=bool)
+            if exclude is not None:
+                keep &= index.note_ids != exclude
+            sims = np.where(keep, sims, -np.inf)
+        for row in _top(sims, depth):
+            if np.isfinite(sims[row]) and sims[row] > 0:  # orthogonal or opposite: not similar at all
+                note_id = int(index.note_ids[row])
+                scores[note_id] = float(sims[row])
+                w = why.setdefault(note_id, _Why())
+                w.sources.add("note")
+                w.methods.add("meaning")
+    if len(index.chunk_ids):
+        sims = (index.chunks @ queries.T).max(axis=1)
+        best_pages: dict[int, tuple[float, int]] = {}
+        for row in _top(sims, depth * 4):
+            if sims[row] <= 0:
+                break
+            page_id = int(index.chunk_pages[row])
+            if page_id not in best_pages:
+                best_pages[page_id] = (float(sims[row]), row)
+            if len(best_pages) >= depth:
+                break
+        if best_pages:
+            linked = _notes_linking(conn, list(best_pages))
+            titles = dict(conn.execute(
+                f"SELECT id, title FROM pages WHERE id IN ({','.join('?' * len(best_pages))})", list(best_pages)
+            ).fetchall())
+            chunk_text = {}
+            for page_id, (score, row) in best_pages.items():
+                for note_id in linked.get(page_id, []):
+                    if note_id == exclude or (allowed is not None and note_id not in allowed):
+                        continue
+                    w = why.setdefault(note_id, _Why())
+                    w.sources.add("page")
+                    w.methods.add("meaning")
+                    if score > scores.get(note_id, -np.inf):
+                        scores[note_id] = score
+                        if w.page_id is None or "keyword" not in w.methods:
+                            if row not in chunk_text:
+                                chunk_text[row] = conn.execute("SELECT text FROM chunks WHERE id = ?", (int(index.chunk_ids[row]),)).fetchone()
+                            w.page_id, w.page_title = page_id, titles.get(page_id)
+                            w.chunk_text = chunk_text[row][0] if chunk_text[row] else None
+    return [note_id for note_id, _ in sorted(scores.items(), key=lambda kv: -kv[1])][:depth]
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Row indices of the n best scores, best first (argpartition: no full sort of 100k rows)."""
+    import numpy as np
+
+    if len(scores) <= n:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, n)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def _drop_excluded(conn: sqlite3.Connection, q: Query, fused: list[tuple[int, float]], why: dict[int, _Why]) -> list[tuple[int, float]]:
+    terms = [_string(e) for e in q.excluded]
+    bad = _notes_matching(conn, terms, [n for n, _ in fused])
+    page_ids = {w.page_id for n, w in why.items() if w.page_id is not None}
+    if page_ids:
+        marks = ",".join("?" * len(page_ids))
+        bad_pages = {r[0] for r in conn.execute(
+            f"SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? AND rowid IN ({marks})", [" OR ".join(terms), *page_ids]
+        )}
+        bad |= {n for n, w in why.items() if w.page_id in bad_pages and "note" not in w.sources}
+    return [(n, s) for n, s in fused if n not in bad]
+
+
+def _hits(conn: sqlite3.Connection, fused: list[tuple[int, float]], why: dict[int, _Why], q: Query) -> list[SearchHit]:
+    if not fused:
+        return []
+    ids = [n for n, _ in fused]
+    marks = ",".join("?" * len(ids))
+    rows = {r[0]: r for r in conn.execute(f"SELECT id, sent_ts, utc_offset, text FROM notes WHERE id IN ({marks})", ids)}
+    tags: dict[int, list[str]] = {}
+    for note_id, name in conn.execute(
+        f"SELECT nt.note_id, t.name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id"
+        f" WHERE nt.note_id IN ({marks}) AND nt.removed = 0 ORDER BY t.name", ids
+    ):
+        tags.setdefault(note_id, []).append(name)
+    urls: dict[int, dict[int | None, str]] = {}
+    for note_id, page_id, url in conn.execute(
+        f"SELECT nl.note_id, l.page_id, nl.url FROM note_links nl JOIN links l ON l.id = nl.link_id"
+        f" WHERE nl.note_id IN ({marks}) ORDER BY l.id", ids
+    ):
+        per = urls.setdefault(note_id, {})
+        per.setdefault(page_id, url)
+        per.setdefault(-1, url)  # the note's first link
+    hits = []
+    for note_id, score in fused:
+        row = rows.get(note_id)
+        if row is None:
+            continue
+        w = why.get(note_id, _Why())
+        matched = [s for s in ("note", "page") if s in w.sources] + [m for m in ("keyword", "meaning") if m in w.methods]
+        if w.snippet:  # FTS5's own snippet, from the note or the page
+            snippet = w.snippet
+        elif w.chunk_text:  # found by meaning through a page: show the passage that matched
+            snippet = excerpt(w.chunk_text, q.highlight_words)
+        else:
+            snippet = excerpt(row[3], q.highlight_words)
+        per = urls.get(note_id, {})
+        url = per.get(w.page_id) if w.page_id is not None else None
+        hits.append(SearchHit(
+            id=note_id, score=score, sent_ts=row[1], utc_offset=row[2], text=row[3], snippet=snippet, matched=matched,
+            page_title=w.page_title if "page" in w.sources else None, url=url or per.get(-1), tags=tags.get(note_id, []),
+        ))
+    return hits
+
+
+def excerpt(text: str, words: Sequence[str], width: int = 160) -> str:
+    """About `width` characters of text around the first query word, query words marked «like this»."""
+    flat = " ".join(text.split())
+    stems = [w.lower() for w in words if w]
+    pattern = re.compile(r"(?<![^\W_])(" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + r")[^\W_]*", re.IGNORECASE) if stems else None
+    start = 0
+    if pattern:
+        m = pattern.search(flat)
+        if m and m.start() > width // 3:
+            start = flat.rfind(" ", 0, m.start() - width // 4) + 1
+    piece = flat[start : start + width]
+    if start + width < len(flat):
+        piece = piece.rsplit(" ", 1)[0] + "…"
+    if start:
+        piece = "…" + piece
+    return pattern.sub(lambda m: f"{MARK_OPEN}{m.group(0)}{MARK_CLOSE}", piece) if pattern else piece
+
+
+def related(store: Store, note_id: int, *, limit: int = 10, embedder: Embedder | None = None) -> list[SearchHit]:
+    """Other notes nearest to this one, by its own vector and the chunks of the pages it links to."""
+    import numpy as np
+
+    from .index import vector_index
+
+    with store.connect() as conn:
+        if conn.execute("SELECT 1 FROM notes WHERE id = ?", (note_id,)).fetchone() is None:
+            raise SearchError(f"no note with id {note_id}")
+        stored = conn.execute("SELECT model FROM embeddings WHERE kind = 'note' AND item_id = ?", (note_id,)).fetchone()
+    model = embedder.model_id if embedder is not None else (stored[0] if stored else None)
+    if model is None:
+        raise SearchError(f"note {note_id} is not indexed yet; run: notebase index")
+    index = vector_index(store, model)
+    vector = index.note_vector(note_id)
+    if vector is None:
+        if embedder is None:
+            raise SearchError(f"note {note_id} is not indexed yet; run: notebase index")
+        from .chunking import clean_for_embedding
+
+        with store.connect() as conn:
+            text = conn.execute("SELECT text FROM notes WHERE id = ?", (note_id,)).fetchone()[0]
+        vector = embedder.encode([clean_for_embedding(text)])[0]
+    with store.connect() as conn:
+        pages = {r[0] for r in conn.execute(
+            "SELECT l.page_id FROM note_links nl JOIN links l ON l.id = nl.link_id WHERE nl.note_id = ? AND l.page_id IS NOT NULL",
+            (note_id,),
+        )}
+        queries = [vector[None, :]]
+        if pages and len(index.chunk_ids):
+            page_vectors = index.page_vectors(pages)
+            if len(page_vectors):
+                queries.append(page_vectors[:32])
+        matrix = np.vstack(queries).astype(np.float32)
+        why: dict[int, _Why] = {}
+        ranked = _rank_by_vectors(conn, index, matrix, max(limit, 20), None, why, exclude=note_id)
+        # Scores are cosines here, not fused ranks: say how close, not how high.
+        sims = _similarities(index, matrix, ranked, conn)
+        fused = [(n, sims.get(n, 0.0)) for n in ranked][:limit]
+        return _hits(conn, fused, why, Query())
+
+
+def _similarities(index: Any, queries: np.ndarray, note_ids: list[int], conn: sqlite3.Connection) -> dict[int, float]:
+    """Best cosine of each note (or a chunk of a page it links to) against the queries."""
+    import numpy as np
+
+    out: dict[int, float] = {}
+    rows = {int(n): i for i, n in enumerate(index.note_ids)}
+    for n in note_ids:
+        if n in rows:
+            out[n] = float((index.notes[rows[n]] @ queries.T).max())
+    if len(index.chunk_ids) and note_ids:
+        marks = ",".join("?" * len(note_ids))
+        for n, page_id in conn.execute(
+            f"SELECT nl.note_id, l.page_id FROM note_links nl JOIN links l ON l.id = nl.link_id"
+            f" WHERE nl.note_id IN ({marks}) AND l.page_id IS NOT NULL", note_ids
+        ):
+            mask = index.chunk_pages == page_id
+            if mask.any():
+                out[n] = max(out.get(n, -1.0), float((index.chunks[mask] @ queries.T).max()))
+    return {k: float(np.round(v, 6)) for k, v in out.items()}
