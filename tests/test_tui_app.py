@@ -64,6 +64,10 @@ def make_store(tmp_path: Path, text: str = TRANSCRIPT) -> Store:
         path = tmp_path / "export.txt"
         path.write_text(text, encoding="utf-8")
         import_file(store, path, tz=TZ)
+        if has("index") and has("embeddings"):
+            from notebase.index import index_pending
+
+            index_pending(store, fake_embedder())
     return store
 
 
@@ -307,3 +311,228 @@ async def run_command(pilot, name: str) -> None:
     await pilot.pause(0.3)
     await pilot.press("enter")
     await pilot.pause()
+
+
+# -- search ----------------------------------------------------------------------------------
+
+needs_search = pytest.mark.skipif(not has("search"), reason="notebase.search not there yet")
+
+
+def result_ids(app: NotebaseApp) -> list[int]:
+    results = app.main_screen.query_one("#results")
+    return [int(o.id) for o in results.options if o.id]
+
+
+@needs_search
+async def test_search_as_you_type_then_open_and_come_back(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is app.main_screen.query_one("#search")
+        await pilot.press(*"cach")  # the last word is a prefix while typing
+        await pilot.pause(0.3)
+        await settle(pilot)
+        switcher = app.main_screen.query_one("#content")
+        assert switcher.current == "results"
+        hits = result_ids(app)
+        cache_note = next(i for i in hits if "cache" in app.services.note(i).text)
+        assert hits[0] == cache_note
+        prompt = str(app.main_screen.query_one("#results").get_option(str(cache_note)).prompt)
+        assert "deploy the" in prompt and "words" in prompt  # the snippet, and why it matched
+        await pilot.press("enter")  # Enter in the box opens the highlighted hit
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.note_id == cache_note
+        await pilot.press("escape")
+        assert app.screen is app.main_screen and switcher.current == "results"
+        await pilot.press("escape")  # leaves the search
+        assert switcher.current == "timeline"
+        assert app.main_screen.query_one("#search").value == ""
+        assert app.focused is timeline_of(app)
+
+
+@needs_search
+async def test_results_list_opens_with_enter(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"milk")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("down")
+        assert app.focused is app.main_screen.query_one("#results")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.services.note(app.screen.note_id).text == "Buy milk and coffee"
+
+
+@needs_search
+async def test_ctrl_t_cycles_the_search_mode(store: Store) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"coffee")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.mode == "hybrid"
+        hybrid_prompt = str(screen.query_one("#results").options[0].prompt)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert screen.mode == "keyword" and "keyword" in str(screen.query_one("#mode").render())
+        keyword_prompts = [str(o.prompt) for o in screen.query_one("#results").options if o.id]
+        assert keyword_prompts and all("meaning" not in p for p in keyword_prompts)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert screen.mode == "semantic"
+        semantic_prompts = [str(o.prompt) for o in screen.query_one("#results").options if o.id]
+        assert semantic_prompts and all("meaning" in p for p in semantic_prompts)
+        assert "hybrid" not in str(screen.query_one("#mode").render())
+        await pilot.press("ctrl+t")
+        assert screen.mode == "hybrid"
+        assert hybrid_prompt
+
+
+@needs_search
+async def test_semantic_results_wait_for_the_model(store: Store) -> None:
+    """Keyword hits show at once; the merged hybrid list replaces them once the model is in."""
+    import threading
+
+    gate = threading.Event()
+
+    def slow_embedder():
+        gate.wait(10)
+        return fake_embedder()
+
+    app = build_app(store, embedder_factory=slow_embedder)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.model_state == "loading"
+        await pilot.press("slash", *"coffee")
+        await pilot.pause(0.3)
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if result_ids(app):
+                break
+        results = app.main_screen.query_one("#results")
+        assert "follow when the model has loaded" in str(results.options[0].prompt)
+        assert result_ids(app)
+        gate.set()
+        await settle(pilot)
+        assert app.model_state == "ready"
+        assert not any("model" in str(o.prompt) for o in results.options if not o.id)
+
+
+# -- tagging ---------------------------------------------------------------------------------
+
+needs_tags = pytest.mark.skipif(not has("tags"), reason="notebase.tags not there yet")
+
+
+def suggest_topic(store: Store, note_id: int, name: str, score: float) -> None:
+    """What topic application leaves behind: an auto tag with its similarity."""
+    with store.write() as conn:
+        conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+        tag_id = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
+        conn.execute("INSERT INTO note_tags (note_id, tag_id, origin, score) VALUES (?, ?, 'auto', ?)", (note_id, tag_id, score))
+
+
+@needs_tags
+async def test_add_a_tag_with_completion_then_remove_it(store: Store) -> None:
+    from notebase.tags import add_tag, note_tags
+
+    first_id = 1
+    add_tag(store, first_id, "reading-list")
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        note_id = timeline_of(app).current_note_id
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"read", "right", "enter")  # → takes the suggestion
+        await settle(pilot)
+        assert ("reading-list", "manual", None) in note_tags(store, note_id)
+        assert "#reading-list" in str(app.screen.query_one("#detail-tags").render())
+        # The timeline shows the chip too.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "#reading-list" in visible_text(timeline_of(app))[1]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert note_tags(store, note_id) == []
+        assert "no tags" in str(app.screen.query_one("#detail-tags").render())
+
+
+@needs_tags
+async def test_t_on_the_timeline_tags_the_highlighted_note(store: Store) -> None:
+    from notebase.tags import note_tags
+
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        note_id = timeline_of(app).current_note_id
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"ops", "enter")
+        await settle(pilot)
+        assert note_tags(store, note_id) == [("ops", "manual", None)]
+        assert timeline_of(app).current_note_id == note_id
+        assert "#ops" in visible_text(timeline_of(app))[2]
+
+
+@needs_tags
+async def test_suggested_topics_are_shown_apart_and_accepted_or_rejected(store: Store) -> None:
+    from notebase.tags import note_tags
+
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        note_id = timeline_of(app).current_note_id
+        suggest_topic(store, note_id, "architecture", 0.71)
+        suggest_topic(store, note_id, "cooking", 0.42)
+        await pilot.press("enter")
+        await settle(pilot)
+        chips = app.screen.query_one("#detail-tags").render()
+        assert "~architecture 0.71?" in str(chips) and "~cooking 0.42?" in str(chips)
+        await pilot.press("a")  # accept the best suggestion
+        await settle(pilot)
+        assert ("architecture", "manual", None) in note_tags(store, note_id)
+        await pilot.press("x")  # reject the next one
+        await settle(pilot)
+        assert [t[0] for t in note_tags(store, note_id)] == ["architecture"]
+        chips = str(app.screen.query_one("#detail-tags").render())
+        assert "#architecture" in chips and "cooking" not in chips
+        await pilot.press("x")
+        await settle(pilot)
+        assert [t[0] for t in note_tags(store, note_id)] == ["architecture"]  # nothing left to reject
+
+
+@needs_tags
+async def test_sidebar_tag_filter(store: Store) -> None:
+    from notebase.tags import add_tag
+
+    add_tag(store, 1, "rust")
+    add_tag(store, 3, "rust")
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sidebar = app.main_screen.query_one("#sidebar")
+        assert "rust" in str(sidebar.get_option("tag:rust").prompt)
+        sidebar.focus()
+        sidebar.highlighted = sidebar.get_option_index("tag:rust")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sorted(note_ids(timeline_of(app))) == [1, 3]
+        assert "#rust" in str(app.main_screen.query_one("#filter-info").render())
+        await pilot.press("c")
+        await settle(pilot)
+        assert timeline_of(app).note_count == 6

@@ -30,6 +30,7 @@ class NotebaseApp(App[None]):
     TITLE = "notebase"
     COMMANDS = App.COMMANDS | {NotebaseCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
@@ -104,7 +105,7 @@ class NotebaseApp(App[None]):
         return self.job_progress is not None
 
     def start_job(
-        self, kind: str, label: str, run: Callable[[Callable[[Any], None]], str], *, on_done: Callable[[], None] | None = None
+        self, kind: str, label: str, run: Callable[[Callable[..., None]], str], *, on_done: Callable[[], None] | None = None
     ) -> None:
         """Run `run(progress)` in a worker; it returns a one-line summary. `on_done` follows a success."""
         if self.job_running:
@@ -117,9 +118,10 @@ class NotebaseApp(App[None]):
         self._run_job(kind, label, run)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="job")
-    def _run_job(self, kind: str, label: str, run: Callable[[Callable[[Any], None]], str]) -> None:
-        def progress(value: Any) -> None:
-            done, total = _progress_numbers(value)
+    def _run_job(self, kind: str, label: str, run: Callable[[Callable[..., None]], str]) -> None:
+        def progress(*values: Any) -> None:
+            # Library callbacks pass a count, (done, total), or a progress object.
+            done, total = _progress_numbers(values[0] if len(values) == 1 else values)
             self.post_message(self.JobProgress(label, done, total))
 
         try:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def _fetch(app: NotebaseApp, *, retry_failed: bool) -> None:
     label = "Retrying failed links" if retry_failed else "Fetching pending links"
 
-    def run(progress: Callable[[Any], None]) -> str:
+    def run(progress: Callable[..., None]) -> str:
         summary = app.services.fetch(retry_failed=retry_failed, progress=progress)
         return f"{label.split()[0]} done: {_describe(summary)}"
 
@@ -23,14 +23,14 @@ def _fetch(app: NotebaseApp, *, retry_failed: bool) -> None:
 
 
 def _reindex(app: NotebaseApp) -> None:
-    def run(progress: Callable[[Any], None]) -> str:
+    def run(progress: Callable[..., None]) -> str:
         return f"Index up to date: {_describe(app.services.reindex(progress))}"
 
     app.start_job("index", "Indexing notes and pages", run)
 
 
 def _apply_topics(app: NotebaseApp) -> None:
-    def run(progress: Callable[[Any], None]) -> str:
+    def run(progress: Callable[..., None]) -> str:
         return f"Topics applied: {_describe(app.services.apply_topics())}"
 
     app.start_job("topics", "Applying topics", run)

@@ -9,6 +9,7 @@ instead of pretending.
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -176,7 +177,9 @@ class Services:
 
     def search(self, query: str, mode: str, *, limit: int = 50, tag: str | None = None) -> list[dict[str, Any]]:
         embedder = None if mode == "keyword" else self.embedder
-        hits = self._fn("search", "search")(self.store, query, mode=mode, limit=limit, tag=tag, embedder=embedder)
+        search = self._fn("search", "search")
+        extra = {"prefix_last": True} if "prefix_last" in inspect.signature(search).parameters else {}  # as you type
+        hits = search(self.store, query, mode=mode, limit=limit, tag=tag, embedder=embedder, **extra)
         return [as_dict(h) for h in hits]
 
     def related(self, note_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
@@ -233,10 +236,10 @@ class Services:
 
         return import_file(self.store, path, tz=self.tz, progress=progress)
 
-    def fetch(self, *, retry_failed: bool, progress: Callable[[Any], None]) -> Any:
+    def fetch(self, *, retry_failed: bool, progress: Callable[..., None]) -> Any:
         return self._fn("fetch", "fetch_links")(self.store, retry_failed=retry_failed, progress=progress)
 
-    def reindex(self, progress: Callable[[Any], None]) -> Any:
+    def reindex(self, progress: Callable[..., None]) -> Any:
         return self._fn("index", "index_pending")(self.store, self._need_embedder(), progress=progress)
 
     def apply_topics(self) -> Any:

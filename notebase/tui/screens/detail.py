@@ -54,8 +54,8 @@ class DetailScreen(TaggingMixin, Screen[None]):
     class RelatedLoaded(Message):
         """Semantic neighbours of the note."""
 
-        def __init__(self, hits: list[dict[str, Any]]) -> None:
-            self.hits = hits
+        def __init__(self, hits: list[dict[str, Any]], error: str | None = None) -> None:
+            self.hits, self.error = hits, error
             super().__init__()
 
     def __init__(self, services: Services, note_id: int, *, on_tags_changed: Callable[[int], None] | None = None) -> None:
@@ -145,7 +145,7 @@ class DetailScreen(TaggingMixin, Screen[None]):
             auto = sorted((t for t in self.tags if t[1] == "auto"), key=lambda t: -(t[2] or 0))
             chips = [tag_label(*t) for t in manual + auto]
         else:
-            chips = [Content.styled("#" + clean(t), "$accent bold") for t in note.tags]
+            chips = [Content.styled("#" + clean(t), "$text-accent bold") for t in note.tags]
         hint = Content.styled("no tags — t adds one" if not chips else "", "$text-muted italic")
         self.query_one("#detail-tags", Static).update(Content(" ").join(chips) if chips else hint)
 
@@ -169,7 +169,7 @@ class DetailScreen(TaggingMixin, Screen[None]):
         meta.display = article.display = bool(markdown)
         if not markdown:
             return
-        parts: list[tuple[str, str] | str] = [(clean(link.get("title") or link["url"]), "bold $secondary")]
+        parts: list[tuple[str, str] | str] = [(clean(link.get("title") or link["url"]), "bold $text-secondary")]
         details = [clean(str(v)) for v in (link.get("site"), link.get("author"), (link.get("published") or "")[:10]) if v]
         if link.get("word_count"):
             details.append(f"{link['word_count']:,} words")
@@ -198,26 +198,27 @@ class DetailScreen(TaggingMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="related")
     def _fetch_related(self) -> None:
-        hits = [h for h in self.services.related(self.note_id, limit=10) if h.get("id") != self.note_id]
+        try:
+            hits = [h for h in self.services.related(self.note_id, limit=10) if h.get("id") != self.note_id]
+        except Exception as exc:  # typically: this note has no vector yet
+            self.post_message(self.RelatedLoaded([], error=str(exc)))
+            return
         self.post_message(self.RelatedLoaded(hits))
 
     def on_detail_screen_related_loaded(self, message: RelatedLoaded) -> None:
         related = self.query_one("#related", OptionList)
         if not message.hits:
-            related.set_options([Option(Content.styled("Nothing close.", "$text-muted italic"), disabled=True)])
+            text = f"{message.error}\n(Re-index from the palette, ctrl+p.)" if message.error else "Nothing close."
+            related.set_options([Option(Content.styled(clean(text), "$text-muted italic"), disabled=True)])
             return
         tz = self.services.tz
-        related.set_options(
-            Option(
-                Content.assemble(
-                    (_when(h.get("sent_at"), tz), "$text-muted"),
-                    "\n",
-                    (_squash(clean(h.get("snippet") or h.get("text") or ""), 120), "$text"),
-                ),
-                id=str(h["id"]),
-            )
-            for h in message.hits
-        )
+        options: list[Option | None] = []
+        for h in message.hits:
+            if options:
+                options.append(None)
+            when = Content.styled(_when(h.get("sent_at"), tz), "$text-muted")
+            options.append(Option(when + "\n" + Content(_squash(clean(h.get("snippet") or h.get("text") or ""), 120)), id=str(h["id"])))
+        related.set_options(options)
 
     @on(OptionList.OptionSelected, "#related")
     def _related_selected(self, event: OptionList.OptionSelected) -> None:
@@ -307,14 +308,14 @@ def _link_prompt(link: dict[str, Any]) -> Content:
     parts: list[tuple[str, str] | str] = []
     if status is not None:
         kind = status_kind(status)
-        style = {"ok": "$success", "pending": "$text-muted", "failed": "$error"}[kind]
+        style = {"ok": "$text-success", "pending": "$text-muted", "failed": "$text-error"}[kind]
         parts.append((f"{STATUS_MARK[kind]} {clean(str(status))}  ", style))
     title = clean(link.get("title") or "")
     site = clean(link.get("site") or "") or domain(link["url"])
     if title:
-        parts += [(title, "bold $text"), ("  " + site, "$secondary")]
+        parts += [(title, "bold $text"), ("  " + site, "$text-secondary")]
     else:
-        parts.append((site, "$secondary"))
+        parts.append((site, "$text-secondary"))
     parts += ["\n", ("  " + clean(link["url"]), "$text-muted")]
     return Content.assemble(*parts)
 

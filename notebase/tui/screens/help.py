@@ -30,7 +30,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="help"):
             yield Static(Content.styled("Keys", "bold"), id="dialog-title")
             with VerticalScroll():
-                lines = [Content.assemble((f"{key:>16}  ", "$accent bold"), (what, "$text")) for key, what in self.rows + GENERAL]
+                lines = [Content.assemble((f"{key:>16}  ", "$text-accent bold"), (what, "$text")) for key, what in self.rows + GENERAL]
                 yield Static(Content("\n").join(lines), id="help-keys")
             yield Static(Content.styled("Esc closes", "$text-muted"), id="dialog-hint")
 

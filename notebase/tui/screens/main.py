@@ -51,8 +51,8 @@ class MainScreen(TaggingMixin, Screen[None]):
     class SearchDone(Message):
         """Hits for one query in one mode (`final` once no better results will follow)."""
 
-        def __init__(self, generation: int, mode: str, hits: list[dict[str, Any]], final: bool) -> None:
-            self.generation, self.mode, self.hits, self.final = generation, mode, hits, final
+        def __init__(self, generation: int, mode: str, hits: list[dict[str, Any]], final: bool, error: str | None = None) -> None:
+            self.generation, self.mode, self.hits, self.final, self.error = generation, mode, hits, final, error
             super().__init__()
 
     class SidebarData(Message):
@@ -190,7 +190,7 @@ class MainScreen(TaggingMixin, Screen[None]):
         order = "newest first" if self.filters.newest_first else "oldest first"
         count = f"{timeline.note_count:,}" + ("…" if timeline.is_loading else "")
         self.query_one("#filter-info", Static).update(
-            Content.assemble((clean(described) + "  " if described else "", "$accent bold"), (f"{count} notes, {order}", "$text-muted"))
+            Content.assemble((clean(described) + "  " if described else "", "$text-accent bold"), (f"{count} notes, {order}", "$text-muted"))
         )
         status = self.query_one(StatusBar)
         note_id = self.current_note_id
@@ -284,27 +284,35 @@ class MainScreen(TaggingMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-keyword")
     def _search_keyword(self, generation: int, query: str, final: bool) -> None:
-        hits = self.services.search(query, "keyword", limit=SEARCH_LIMIT, tag=self.filters.tag)
-        self.post_message(self.SearchDone(generation, "keyword", hits, final))
+        self._search(generation, query, "keyword", final)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-semantic")
     def _search_semantic(self, generation: int, query: str, mode: str) -> None:
-        hits = self.services.search(query, mode, limit=SEARCH_LIMIT, tag=self.filters.tag)
-        self.post_message(self.SearchDone(generation, mode, hits, True))
+        self._search(generation, query, mode, True)
+
+    def _search(self, generation: int, query: str, mode: str, final: bool) -> None:
+        try:
+            hits = self.services.search(query, mode, limit=SEARCH_LIMIT, tag=self.filters.tag)
+        except Exception as exc:  # a query the parser rejects, a busy database: say so in the list
+            self.post_message(self.SearchDone(generation, mode, [], final, error=str(exc)))
+            return
+        self.post_message(self.SearchDone(generation, mode, hits, final))
 
     def on_main_screen_search_done(self, message: SearchDone) -> None:
         if message.generation != self._search_generation or self._search_final:
             return
         self._search_final = message.final
         note = None
-        if not message.final:
+        if message.error:
+            note = f"Search failed: {message.error}"
+        elif not message.final:
             if self.services.semantic_ready:
                 note = "Word matches; matches by meaning on their way…"
             elif self.app.model_state == "loading":
                 note = "Word matches; matches by meaning follow when the model has loaded."
             else:
                 note = "Word matches only: no embedding model."
-        self.query_one(SearchResults).show_hits(message.hits, note=note)
+        self.query_one(SearchResults).show_hits(message.hits, note=note, failed=bool(message.error))
 
     @on(SearchBox.ToResults)
     def _to_results(self) -> None:

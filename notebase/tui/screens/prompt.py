@@ -66,7 +66,7 @@ class PromptScreen(ModalScreen[str | None]):
             try:
                 self.validate(value)
             except ValueError as exc:
-                self.query_one("#dialog-hint", Static).update(Content.styled(str(exc), "$error"))
+                self.query_one("#dialog-hint", Static).update(Content.styled(str(exc), "$text-error"))
                 return
         self.dismiss(value)
 

@@ -112,5 +112,5 @@ class TaggingMixin:
 def tag_label(name: str, origin: str, score: float | None) -> Content:
     """A tag chip: manual tags plain, auto-suggested topics italic with their score."""
     if origin == "auto":
-        return Content.assemble(("~" + clean(name), "$warning italic"), (f" {score:.2f}" if score is not None else "", "$text-muted"), ("?", "$warning"))
-    return Content.styled("#" + clean(name), "$accent bold")
+        return Content.assemble(("~" + clean(name), "$text-warning italic"), (f" {score:.2f}" if score is not None else "", "$text-muted"), ("?", "$text-warning"))
+    return Content.styled("#" + clean(name), "$text-accent bold")

@@ -18,10 +18,10 @@ MODES = ("hybrid", "keyword", "semantic")
 
 # How each reason a hit matched is shown.
 REASONS = {
-    "keyword": ("words", "$success"),
-    "meaning": ("meaning", "$accent"),
+    "keyword": ("words", "$text-success"),
+    "meaning": ("meaning", "$text-accent"),
     "note": ("in note", "$text-muted"),
-    "page": ("in page", "$secondary"),
+    "page": ("in page", "$text-secondary"),
 }
 
 
@@ -47,16 +47,18 @@ class SearchResults(OptionList):
         self.tz = tz
         self.hits: list[dict[str, Any]] = []
 
-    def show_hits(self, hits: list[dict[str, Any]], *, note: str | None = None) -> None:
+    def show_hits(self, hits: list[dict[str, Any]], *, note: str | None = None, failed: bool = False) -> None:
         """Replace the list with `hits`; `note` (e.g. 'meaning search when the model is ready') goes first."""
         keep = self.highlighted_option.id if self.highlighted_option is not None else None
         self.hits = hits
-        options: list[Option] = []
+        options: list[Option | None] = []
         if note:
-            options.append(Option(Content.styled(note, "$text-muted italic"), disabled=True))
-        if not hits:
+            options.append(Option(Content.styled(clean(note), "$text-error" if failed else "$text-muted italic"), disabled=True))
+        if not hits and not failed:
             options.append(Option(Content.styled("No matches.", "$text-muted"), disabled=True))
-        for hit in hits:
+        for i, hit in enumerate(hits):
+            if i:
+                options.append(None)  # a rule between hits
             options.append(Option(self._prompt(hit), id=str(hit["id"])))
         self.set_options(options)
         ids = [str(h["id"]) for h in hits]
@@ -71,9 +73,9 @@ class SearchResults(OptionList):
             parts += ["  ", (f"◆ {label}", style)]
         title = clean(hit.get("page_title") or "")
         if title:
-            parts += ["  ", (f"↳ {_squash(title, 80)}", "$secondary italic")]
+            parts += ["  ", (f"↳ {_squash(title, 80)}", "$text-secondary italic")]
         for tag in (hit.get("tags") or [])[:4]:
-            parts += [" ", ("#" + clean(tag), "$accent")]
+            parts += [" ", ("#" + clean(tag), "$text-accent")]
         snippet = _squash(clean(hit.get("snippet") or hit.get("text") or ""), 240)
         return Content.assemble(*parts, "\n", (snippet, "$text"))
 

@@ -34,7 +34,7 @@ class Sidebar(OptionList):
             options += [None, Option(Content.styled("Tags & topics", "$text-muted italic"), disabled=True)]
             for name, manual, auto in tags:
                 label = Content.assemble(
-                    ("~" if name in topics else "#", "$accent"),
+                    ("~" if name in topics else "#", "$text-accent"),
                     (clean(name), "$text"),
                     ("  " + f"{manual + auto:,}", "$text-muted"),
                     (f"  ({auto:,} auto)" if auto else "", "$text-muted italic"),

@@ -9,9 +9,9 @@ from textual.widgets import ProgressBar, Static
 
 MODEL_STATES = {
     "loading": ("model loading…", "$text-muted italic"),
-    "ready": ("meaning search ready", "$success"),
+    "ready": ("meaning search ready", "$text-success"),
     "missing": ("keyword search only", "$text-muted"),
-    "failed": ("model failed: keyword search only", "$warning"),
+    "failed": ("model failed: keyword search only", "$text-warning"),
 }
 
 
@@ -43,5 +43,5 @@ class StatusBar(Horizontal):
         if progress is None:
             return
         done, total = progress
-        label.update(Content.styled(f"{self.app.job_label}: {int(done):,}" + (f"/{int(total):,}" if total else ""), "$accent"))  # type: ignore[attr-defined]
+        label.update(Content.styled(f"{self.app.job_label}: {int(done):,}" + (f"/{int(total):,}" if total else ""), "$text-accent"))  # type: ignore[attr-defined]
         bar.update(total=total, progress=done)

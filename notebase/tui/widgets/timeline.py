@@ -67,14 +67,14 @@ class Timeline(ScrollView, can_focus=True):
     Timeline {
         overflow-x: hidden;
         background: $surface;
-        & > .timeline--day { color: $primary; text-style: bold; background: $boost; }
+        & > .timeline--day { color: $text-primary; text-style: bold; background: $boost; }
         & > .timeline--time { color: $text-muted; }
         & > .timeline--text { color: $text; }
-        & > .timeline--domain { color: $secondary; }
+        & > .timeline--domain { color: $text-secondary; }
         & > .timeline--ok { color: $success; }
         & > .timeline--pending { color: $text-muted; }
         & > .timeline--failed { color: $error; }
-        & > .timeline--tag { color: $accent; }
+        & > .timeline--tag { color: $text-accent; }
         & > .timeline--author { color: $text-muted; text-style: italic; }
         & > .timeline--cursor { background: $block-cursor-blurred-background; }
         & > .timeline--message { color: $text-muted; text-style: italic; }
@@ -377,29 +377,38 @@ class Timeline(ScrollView, can_focus=True):
 
     def _row_text(self, row: Row, width: int, is_cursor: bool) -> Text:
         style = self.get_component_rich_style
+        left = Text("  " + row.time + "  ", style=style("timeline--time"), no_wrap=True, end="")
+        budget = max(8, width - left.cell_len - 1)
+        limit = max(12, budget * 11 // 20)
+        # Right-hand side: link domains with their fetch status, tag chips, the author.
+        # When it does not fit, links go first (down to one), then everything is cut.
+        right = self._right_text(row, max_links=3)
+        if right.cell_len > limit:
+            right = self._right_text(row, max_links=1)
+        if right.cell_len > limit:
+            right.truncate(limit, overflow="ellipsis")
+        body = Text(row.line, style=style("timeline--text"), no_wrap=True, end="")
+        body.truncate(max(1, width - left.cell_len - right.cell_len), overflow="ellipsis", pad=True)
+        line = Text.assemble(left, body, right, no_wrap=True, end="")
+        if is_cursor:
+            line.stylize(style("timeline--cursor"))
+        return line
+
+    def _right_text(self, row: Row, *, max_links: int) -> Text:
+        style = self.get_component_rich_style
         right = Text(no_wrap=True, end="")
-        for name, status in row.links[:3]:
+        for name, status in row.links[:max_links]:
             right.append(" ")
             right.append(name, style("timeline--domain"))
             if status is not None:
                 kind = status_kind(status)
                 right.append(STATUS_MARK[kind], style(f"timeline--{kind}"))
-        if len(row.links) > 3:
-            right.append(f" +{len(row.links) - 3}", style("timeline--domain"))
+        if len(row.links) > max_links:
+            right.append(f" +{len(row.links) - max_links}", style("timeline--domain"))
         for tag in row.tags[:4]:
             right.append(" #" + tag, style("timeline--tag"))
         if self.show_authors:
             right.append("  " + row.author, style("timeline--author"))
         if right.cell_len:
             right.append(" ")
-        left = Text.assemble(("  " + row.time + "  ", style("timeline--time")), no_wrap=True, end="")
-        budget = max(8, width - left.cell_len - 1)
-        if right.cell_len > budget // 2:
-            right.truncate(budget // 2, overflow="ellipsis")
-        body = Text(row.line, style=style("timeline--text"), no_wrap=True, end="")
-        room = max(1, width - left.cell_len - right.cell_len)
-        body.truncate(room, overflow="ellipsis", pad=True)
-        line = Text.assemble(left, body, right, no_wrap=True, end="")
-        if is_cursor:
-            line.stylize(style("timeline--cursor"))
-        return line
+        return right
