@@ -101,8 +101,9 @@ def main(ctx: click.Context, home: str | None) -> None:
 @click.option("--all-chats", is_flag=True, help="From a full account export, import every chat.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--no-embed", is_flag=True, help="Skip embedding and topic tagging of the new notes (run `notebase index` later).")
+@click.option("--no-fetch", is_flag=True, help="Do not fetch the linked pages now (run `notebase fetch` later).")
 @pass_ctx
-def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_name: str | None, chat: str | None, all_chats: bool, as_json: bool, no_embed: bool) -> None:
+def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_name: str | None, chat: str | None, all_chats: bool, as_json: bool, no_embed: bool, no_fetch: bool) -> None:
     """Import a Telegram export: a copied-messages transcript, result.json, or an HTML export."""
     from .ingest import import_file
     from .message import ImportFormatError
@@ -116,10 +117,11 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
         fail(f"{file}: {exc}")
     except OSError as exc:
         fail(f"{file}: {exc.strerror or exc}")
+    fetched = None if no_fetch else _fetch_after_import(ctx, result.added)
     if not no_embed and result.added:
         _embed_new(ctx, list(result.note_ids))
     if as_json:
-        echo_json(result.to_json())
+        echo_json(result.to_json() | ({"fetch": fetched.to_json()} if fetched is not None else {}))
         return
     if result.added == 0:
         click.echo(f"{file}: {result.messages} messages, all already imported; nothing added.")
@@ -129,6 +131,8 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
             f" ({result.duplicates} already there), {result.links} links ({result.new_links} new)"
             f" in {result.seconds:.1f}s."
         )
+    if fetched is not None:
+        _echo_fetch_summary(fetched)
 
 
 class _progress:
@@ -196,18 +200,21 @@ def show_cmd(ctx: Context, note_id: int, as_json: bool) -> None:
     note = get_note(ctx.store, note_id)
     if note is None:
         fail(f"no note with id {note_id}")
+    from .pages import pages_for_note
+
+    pages = pages_for_note(ctx.store, note_id)
     if as_json:
-        echo_json(note.to_json())
+        echo_json(note.to_json() | {"pages": [p.to_json() for p in pages]})
         return
     click.echo(f"#{note.id}  {note.author}  {note.sent_at}")
     if note.tags:
         click.echo("tags: " + ", ".join(note.tags))
     click.echo()
     click.echo(note.text)
-    if note.links:
+    if pages:
         click.echo()
-        for url in note.links:
-            click.echo(f"  → {url}")
+        for page in pages:
+            click.echo(f"  → {page.url}  [{page.status}]" + (f" {page.title}" if page.title else ""))
 
 
 @main.command("stats")
@@ -458,6 +465,109 @@ def topics_apply_cmd(ctx: Context, model: str | None) -> None:
     except TopicsError as exc:
         fail(str(exc))
     click.echo(f"{changed} topic tags added or updated.")
+
+
+# -- links and pages (issue #3) -------------------------------------------------------------
+
+LINK_STATUSES = ("pending", "ok", "no-content", "gone", "blocked", "failed", "unsupported")  # as in pages.STATUSES
+
+
+@main.command("fetch")
+@click.option("--retry-failed", is_flag=True, help="Also fetch again the links that failed before.")
+@click.option("--refetch", is_flag=True, help="Fetch every link again and record which pages changed.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True, help="Pages fetched at once.")
+@click.option("--per-host", type=click.IntRange(min=1), default=4, show_default=True, help="Pages fetched at once from one host.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS", help="Deadline for each page, retries included.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def fetch_cmd(ctx: Context, retry_failed: bool, refetch: bool, concurrency: int, per_host: int, timeout: float, as_json: bool) -> None:
+    """Fetch and clean the pages that notes link to (pending links; see --retry-failed, --refetch)."""
+    summary = _run_fetch(ctx, retry_failed=retry_failed, refetch=refetch, concurrency=concurrency, per_host=per_host, timeout=timeout)
+    if as_json:
+        echo_json(summary.to_json())
+    else:
+        _echo_fetch_summary(summary)
+
+
+@main.command("links")
+@click.option("--status", type=click.Choice(LINK_STATUSES), help="Only links with this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
+@pass_ctx
+def links_cmd(ctx: Context, status: str | None, as_json: bool) -> None:
+    """List links with their fetch status, page title or the reason they have none."""
+    from .pages import list_links
+
+    links = list_links(ctx.store, status=status)
+    if as_json:
+        echo_json([link.to_json() for link in links])
+        return
+    if not links:
+        click.echo("No links." if status is None else f"No {status} links.", err=True)
+    for link in links:
+        code = str(link.http_status) if link.http_status else "-"
+        about = link.title or link.error or ""
+        click.echo(f"{link.status:<11} {code:>3}  {link.url}" + (f"  {_clip(about, 80)}" if about else ""))
+
+
+def _run_fetch(ctx: Context, **options: Any) -> Any:
+    """fetch_links with a progress bar on a terminal (stderr: done, ok, failed)."""
+    from .pages import fetch_links
+
+    with _FetchBar() as progress:
+        return fetch_links(ctx.store, progress=progress, **options)
+
+
+def _fetch_after_import(ctx: Context, added: int) -> Any:
+    """After an import: fetch when there is anything to fetch. A crash here only warns: the notes are in."""
+    from .pages import pending_count
+
+    store = ctx.store
+    if not added and not pending_count(store):
+        return None
+    try:
+        return _run_fetch(ctx)
+    except Exception as exc:
+        click.echo(f"notebase: warning: notes imported but links not fetched ({exc}); run: notebase fetch", err=True)
+        return None
+
+
+def _echo_fetch_summary(summary: Any, limit: int = 20) -> None:
+    if summary.total == 0:
+        click.echo("No links to fetch.")
+        return
+    counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items() if n)
+    click.echo(f"Fetched {summary.total} links in {summary.seconds:.1f}s: {counts}.")
+    for failure in summary.failures[:limit]:
+        click.echo(f"  {failure['status']:<8} {failure['url']}  {failure['error'] or ''}")
+    if len(summary.failures) > limit:
+        click.echo(f"  … and {len(summary.failures) - limit} more (notebase links --status failed)")
+
+
+class _FetchBar:
+    """A Rich progress bar for fetching on a terminal's stderr; nothing otherwise."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self._progress: Any = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("ok {task.fields[ok]} · failed {task.fields[failed]}"), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._progress.start()
+        task = self._progress.add_task("fetch", total=None, ok=0, failed=0)
+        return lambda p: self._progress.update(task, completed=p.done, total=p.total, ok=p.ok, failed=p.failed)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
 
 
 if __name__ == "__main__":
