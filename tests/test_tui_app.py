@@ -58,13 +58,13 @@ def fake_embedder():
     return load_embedder("hash")
 
 
-def make_store(tmp_path: Path, text: str = TRANSCRIPT) -> Store:
+def make_store(tmp_path: Path, text: str = TRANSCRIPT, *, index: bool = True) -> Store:
     store = Store(tmp_path / "notebase.db")
     if text:
         path = tmp_path / "export.txt"
         path.write_text(text, encoding="utf-8")
         import_file(store, path, tz=TZ)
-        if has("index") and has("embeddings"):
+        if index and has("index") and has("embeddings"):
             from notebase.index import index_pending
 
             index_pending(store, fake_embedder())
@@ -536,3 +536,163 @@ async def test_sidebar_tag_filter(store: Store) -> None:
         await pilot.press("c")
         await settle(pilot)
         assert timeline_of(app).note_count == 6
+
+
+# -- pages and the palette's jobs ----------------------------------------------------------
+
+needs_pages = pytest.mark.skipif(not has("pages"), reason="notebase.pages not there yet")
+
+ARTICLE_MARKDOWN = """\
+Event sourcing keeps **every change** to the application state as an event.
+
+## Why
+
+You can rebuild state by replaying events. Shown literally: [bold]not bold[/bold] \x1b[1mno escape\x1b[0m.
+"""
+
+
+def add_page(store: Store, url: str, *, title: str, markdown: str = ARTICLE_MARKDOWN) -> None:
+    """What a successful fetch leaves behind: a cleaned page and an ok link pointing at it."""
+    with store.write() as conn:
+        page_id = conn.execute(
+            "INSERT INTO pages (url, title, site, author, published, word_count, markdown, fetched_at)"
+            " VALUES (?, ?, 'martinfowler.com', 'Martin Fowler', '2005-12-12', 1234, ?, 0)",
+            (url, title, markdown),
+        ).lastrowid
+        conn.execute("UPDATE links SET status = 'ok', page_id = ? WHERE normalized_url = ?", (page_id, url))
+        conn.execute("UPDATE links SET status = 'failed', error = 'timeout' WHERE normalized_url LIKE '%rust-lang%'")
+
+
+class Notes:
+    """Records what the app tells the user."""
+
+    def __init__(self, app: NotebaseApp, monkeypatch) -> None:
+        self.messages: list[str] = []
+        original = app.notify
+
+        def notify(message, **kwargs):
+            self.messages.append(str(message))
+            return original(message, **kwargs)
+
+        monkeypatch.setattr(app, "notify", notify)
+
+    def __contains__(self, text: str) -> bool:
+        return any(text in m for m in self.messages)
+
+
+@needs_pages
+async def test_detail_shows_the_article_and_link_statuses(store: Store) -> None:
+    url = "https://martinfowler.com/eaaDev/EventSourcing.html"
+    add_page(store, url, title="Event Sourcing")
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lines = visible_text(timeline_of(app))
+        assert "martinfowler.com✓" in lines[1]
+        assert any("rust-lang.github.io✗" in line for line in lines)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert "Event Sourcing" in str(screen.query_one("#links").get_option_at_index(0).prompt)
+        meta = str(screen.query_one("#article-meta").render())
+        assert "Event Sourcing" in meta and "Martin Fowler" in meta and "1,234 words" in meta
+        from textual.widgets import Markdown
+
+        article = screen.query_one("#article", Markdown)
+        assert article.display
+        rendered = "".join(strip.text for block in article.children for strip in block.render_lines(block.region.reset_offset))
+        assert "[bold]not bold[/bold]" in rendered and "no escape" in rendered and "\x1b" not in rendered
+
+
+@needs_pages
+async def test_palette_fetches_pending_links_in_a_worker(tmp_path: Path, monkeypatch) -> None:
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Response
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        body = "<html><head><title>Queues explained</title></head><body><article><h1>Queues explained</h1>" + "<p>A queue holds work until a worker takes it. </p>" * 40 + "</article></body></html>"
+        server.expect_request("/queues").respond_with_response(Response(body, content_type="text/html; charset=utf-8"))
+        url = server.url_for("/queues")
+        store = make_store(tmp_path, f"Alex, [1/15/26 8:20 AM]\nRead about queues {url}\n")
+        app = build_app(store)
+        async with app.run_test(size=SIZE) as pilot:
+            notes = Notes(app, monkeypatch)
+            await settle(pilot)
+            assert "·" in visible_text(timeline_of(app))[1]  # pending
+            await run_command(pilot, "Fetch pending links")
+            await settle(pilot)
+            assert "Fetching pending links…" in notes and "Fetching done" in notes, notes.messages
+            assert app.job_progress is None
+            assert "127.0.0.1✓" in visible_text(timeline_of(app))[1]
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "Queues explained" in str(app.screen.query_one("#article-meta").render())
+    finally:
+        server.stop()
+
+
+@pytest.mark.skipif(not (has("index") and has("search")), reason="index/search not there yet")
+async def test_palette_reindexes_and_related_notes_follow(tmp_path: Path, monkeypatch) -> None:
+    store = make_store(tmp_path, index=False)
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        notes = Notes(app, monkeypatch)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        related = app.screen.query_one("#related")
+        assert not any(o.id for o in related.options)  # nothing indexed yet
+        await pilot.press("escape")
+        await run_command(pilot, "Re-index")
+        await settle(pilot)
+        assert "Index up to date" in notes and any("notes embedded 6" in m for m in notes.messages)
+        await pilot.press("enter")
+        await settle(pilot)
+        related = app.screen.query_one("#related")
+        first = next(o for o in related.options if o.id)
+        await pilot.press("R", "enter")  # focus the related list, follow the first
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.note_id == int(first.id)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DetailScreen) and app.screen.note_id != int(first.id)
+
+
+@pytest.mark.skipif(not has("topics"), reason="notebase.topics not there yet")
+async def test_palette_applies_topics_in_a_worker(store: Store, monkeypatch) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        notes = Notes(app, monkeypatch)
+        await settle(pilot)
+        await run_command(pilot, "Apply topics")
+        await settle(pilot)
+        assert "Applying topics…" in notes and "Topics applied" in notes
+        assert app.job_progress is None
+
+
+async def test_a_second_job_waits_for_the_first(store: Store, monkeypatch) -> None:
+    import threading
+
+    release = threading.Event()
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        notes = Notes(app, monkeypatch)
+        await settle(pilot)
+
+        def slow(progress):
+            progress(1, 2)
+            release.wait(10)
+            return "slow job done"
+
+        app.start_job("test", "Slow job", slow)
+        await pilot.pause(0.1)
+        assert app.job_running
+        app.start_job("test", "Another", lambda progress: "x")
+        assert "Still busy: Slow job" in notes
+        # The UI keeps responding while the job runs.
+        await pilot.press("j")
+        assert timeline_of(app).current_note_id == note_ids(timeline_of(app))[1]
+        release.set()
+        await settle(pilot)
+        assert "slow job done" in notes and not app.job_running

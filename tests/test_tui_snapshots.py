@@ -54,3 +54,17 @@ def test_search_results(store: Store, snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(build_app(store), terminal_size=SIZE, run_before=search)
+
+
+@pytest.mark.skipif(not has("pages"), reason="notebase.pages not there yet")
+def test_detail_with_article(store: Store, snap_compare) -> None:
+    from test_tui_app import add_page
+
+    add_page(store, "https://martinfowler.com/eaaDev/EventSourcing.html", title="Event Sourcing")
+
+    async def open_first(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(build_app(store), terminal_size=SIZE, run_before=open_first)

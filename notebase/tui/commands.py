@@ -31,7 +31,8 @@ def _reindex(app: NotebaseApp) -> None:
 
 def _apply_topics(app: NotebaseApp) -> None:
     def run(progress: Callable[..., None]) -> str:
-        return f"Topics applied: {_describe(app.services.apply_topics())}"
+        changed = app.services.apply_topics()
+        return f"Topics applied: {_describe(changed)} suggestions added or rescored"
 
     app.start_job("topics", "Applying topics", run)
 
@@ -81,11 +82,17 @@ class NotebaseCommands(Provider):
 
 
 def _describe(summary: Any) -> str:
-    """A library summary (dataclass, dict or number) as `key value, …`."""
+    """A library summary (dataclass with to_json, dict or number) as `key value, …`, zeros left out."""
     if summary is None:
         return "ok"
     if isinstance(summary, int | float | str):
-        return str(summary)
+        return f"{summary:,}" if isinstance(summary, int) else str(summary)
     data = summary.to_json() if callable(getattr(summary, "to_json", None)) else summary if isinstance(summary, dict) else vars(summary)
-    parts = [f"{k.replace('_', ' ')} {v:,}" if isinstance(v, int) else f"{k.replace('_', ' ')} {v}" for k, v in data.items() if isinstance(v, int | float | str) and not isinstance(v, bool)]
-    return ", ".join(parts[:6]) or "ok"
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or key == "seconds" or (not value and key != "total"):
+            continue
+        parts.append(f"{key.replace('_', ' ')} {value:,}")
+    if isinstance(data.get("seconds"), int | float):
+        parts.append(f"in {data['seconds']:.1f}s")
+    return ", ".join(parts) or "nothing to do"

@@ -205,18 +205,16 @@ class Services:
         return out
 
     def topic_names(self) -> list[str]:
+        """The configured topics of this store's data directory (defaults when it has none)."""
         topics = self.module("topics")
-        if topics is None:
+        names = getattr(topics, "topic_names", None)
+        if not callable(names):
             return []
-        for name in ("topic_names", "load_topics", "topics"):
-            fn = getattr(topics, name, None)
-            if callable(fn):
-                try:
-                    found = fn()
-                except TypeError:
-                    continue
-                return [t if isinstance(t, str) else getattr(t, "name", str(t)) for t in found]
-        return []
+        try:
+            return list(names(None if self.store.path == ":memory:" else Path(self.store.path).parent))
+        except Exception as exc:  # a broken topics.toml only costs completion here
+            log.warning("cannot read topics: %s", exc)
+            return []
 
     def tag_suggestions(self) -> list[str]:
         names = {name for name, _, _ in self.tag_counts()} | set(self.topic_names())

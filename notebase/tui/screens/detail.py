@@ -287,7 +287,10 @@ class DetailScreen(TaggingMixin, Screen[None]):
 
     def action_focus_related(self) -> None:
         if self.services.has("related"):
-            self.query_one("#related").focus()
+            related = self.query_one("#related", OptionList)
+            related.focus()
+            if related.highlighted is None and related.option_count:
+                related.action_first()
 
     def action_focus_note(self) -> None:
         self.query_one("#detail-main").focus()
