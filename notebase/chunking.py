@@ -53,7 +53,9 @@ def chunk_page(
     body = clean_for_embedding(markdown or "")
     head = f"{title}\n\n" if title else ""
     budget = max(32, max_tokens - count_tokens(head))
-    pieces = [p for section in _sections(body) for p in _fit(section, budget, count_tokens)]
+    # Pieces leave room for the overlap that may precede them in a chunk.
+    piece_budget = budget - overlap_tokens if budget > 2 * overlap_tokens else budget
+    pieces = [p for section in _sections(body) for p in _fit(section, piece_budget, count_tokens)]
     if not pieces:
         return [title] if title else []
     chunks: list[list[str]] = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .db import Store
+from . import fusion
 from .fusion import rrf
 from .timeutil import iso
 
@@ -32,6 +33,7 @@ MARK_OPEN, MARK_CLOSE = "«", "»"  # around matched words in snippets; [ ] woul
 TITLE_WEIGHT = 5.0  # bm25 weight of a page title against its body
 DEPTH = 100  # candidates taken from each ranking before fusion
 SNIPPET_TOKENS = 16
+HYBRID_WEIGHTS = (1.0, 1.0)  # keyword, meaning: weights in the rank fusion (see bench/bench_retrieval.py)
 
 _TOKEN_CHAR = re.compile(r"[^\W_]")  # what unicode61 indexes: letters and digits
 _STOPWORDS = frozenset(
@@ -202,7 +204,7 @@ def search(
         if mode in ("semantic", "hybrid"):
             assert embedder is not None
             rankings.append(_semantic_ranking(store, conn, q, embedder, depth, allowed, why))
-        fused = rrf(rankings)
+        fused = rrf(rankings, k=fusion.RRF_K, weights=HYBRID_WEIGHTS if len(rankings) == 2 else None)
         if q.excluded and mode != "keyword":
             fused = _drop_excluded(conn, q, fused, why)
         fused = fused[:limit]

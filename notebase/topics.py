@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .embeddings import Embedder
 
 TOPICS_FILE = "topics.toml"
-Z_MIN = 4.0
+Z_MIN = 3.75
 MIN_GAP = 0.12
 MARGIN = 1.5
 TOP_K = 2
@@ -48,7 +48,7 @@ DEFAULT_TOPICS_TOML = '''\
 # notebase topics: notes similar enough to a topic get it as an automatic tag.
 # Describe each topic in plain words and give a few example phrases; notes you tag
 # by hand with a topic's name become examples too. Optional per topic:
-#   min_z = 4.0   # how far above everyday text a note must score (higher = stricter)
+#   min_z = 3.75  # how far above everyday text a note must score (higher = stricter)
 
 [topics.architecture]
 description = """Software architecture and system design: how a software system is divided into \
