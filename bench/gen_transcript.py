@@ -18,14 +18,15 @@ from pathlib import Path
 
 NNBSP = "\u202f"  # what Telegram puts between the time and AM/PM
 
-WORDS = (
+_VOCABULARY = (
     "agent architecture review note idea read later buy milk call mom deploy cache queue "
     "latency design system service event stream schema index query vector search embed model "
     "prompt tool context window budget plan refactor test coverage bug fix release weekend "
     "coffee lunch gym walk book chapter article podcast video talk paper draft outline meeting "
     "decision record diagram container component boundary module interface contract api "
     "database migration backup restore monitor alert trace log metric dashboard cost scale"
-).split()
+)
+WORDS = tuple(_VOCABULARY.split())
 NON_ASCII = ("café", "naïve", "über", "Zürich", "déjà vu", "’s", "—", "🙂", "🚀", "→", "…", "日本語", "Привет")
 DOMAINS = (
     "https://martinfowler.com/articles/{w}.html",
@@ -53,14 +54,14 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
 def _link(rng: random.Random) -> str:
     word = rng.choice(WORDS)
     return rng.choice(DOMAINS).format(
-        w=word, W=word.capitalize(), n=rng.randint(1, 40_000_000), h="%011x" % rng.getrandbits(44)
+        w=word, W=word.capitalize(), n=rng.randint(1, 40_000_000), h=f"{rng.getrandbits(44):011x}"
     )
 
 
 def _body(rng: random.Random) -> str:
     kind = rng.random()
     if kind < 0.58:
-        return _sentence(rng, 2, 14)
+        return _sentence(rng, 2, 12)
     if kind < 0.80:
         return f"{_sentence(rng, 1, 8)} {_link(rng)}"
     if kind < 0.94:
@@ -69,7 +70,7 @@ def _body(rng: random.Random) -> str:
             roll = rng.random()
             lines.append("" if roll < 0.25 else f"- {_sentence(rng, 2, 8)}" if roll < 0.5 else _sentence(rng, 2, 10))
         return "\n".join(lines).strip("\n") or _sentence(rng, 2, 6)
-    if kind < 0.995:
+    if kind < 0.997:
         return f"{_sentence(rng, 2, 6)}\n\n" + rng.choice(CODE).format(w=rng.choice(WORDS))
     paragraphs = [f"# {_sentence(rng, 3, 7)}"] + [
         " ".join(_sentence(rng, 8, 20) for _ in range(rng.randint(2, 5))) for _ in range(rng.randint(4, 14))

@@ -17,7 +17,7 @@ from pathlib import Path
 from .message import ImportFormatError
 
 _HEAD_BYTES = 64 * 1024  # checked eagerly, so a bad file fails before any line is yielded
-_CHUNK_BYTES = 1024 * 1024  # streaming unit: large enough to amortise, small enough to stay flat
+_CHUNK_BYTES = 256 * 1024  # streaming unit: amortises per-read work, keeps peak memory near 6 MB
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
