@@ -23,7 +23,7 @@ from pathlib import Path
 
 from notebase import fusion, search as search_mod
 from notebase.db import Store
-from notebase.embeddings import content_hash, load_embedder
+from notebase.embeddings import load_embedder
 from notebase.index import index_pending, sync_fts
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "retrieval"
