@@ -20,7 +20,7 @@ from typing import Any
 
 from ..db import Store
 from ..notes import NoteView, authors, count_notes, get_note, list_notes
-from .text import day_title, domain, local, one_line
+from .text import LocalClock, clean, day_title, domain, one_line
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ class Services:
         self.sample_path = sample_path
         self.embedder: Any = None
         self._modules: dict[str, ModuleType | None] = {}
+        self._clock = LocalClock(tz)
 
     # -- which parts of the library exist ---------------------------------------------------
 
@@ -160,14 +161,15 @@ class Services:
         marks: dict[int, list[tuple[str, str]]] = {}
         if self.has("marks"):
             marks = self._fn("marks", "link_marks")(self.store, [n.id for n in notes])
+        clock = self._clock
         rows = []
         for n in notes:
-            when = local(n.sent_ts, self.tz)
+            day, hhmm = clock(n.sent_ts)
             if n.id in marks:
-                links = tuple((domain(f"//{d}") or d, s) for d, s in marks[n.id])
+                links = tuple((clean(d), s) for d, s in marks[n.id])
             else:
                 links = tuple((domain(u), None) for u in n.links)
-            rows.append(Row(n.id, n.sent_ts, f"{when:%H:%M}", when.date(), one_line(n.text), n.author, tuple(n.tags), links))
+            rows.append(Row(n.id, n.sent_ts, hhmm, day, one_line(n.text), n.author, tuple(n.tags), links))
         return rows
 
     # -- pages, search, tags ----------------------------------------------------------------

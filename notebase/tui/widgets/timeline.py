@@ -8,6 +8,7 @@ and the rest stream in behind it while the scrollbar grows.
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.cells import cell_len, set_cell_size
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -123,7 +124,9 @@ class Timeline(ScrollView, can_focus=True):
         self._generation = 0
         self._keep: int | None = None
         self._pending_jump: date | None = None
+        self._pending_last = False  # End pressed while notes were still loading
         self._strips: dict[tuple[int, int, bool, bool], Strip] = {}
+        self._styles: dict[str, Style] = {}
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -139,16 +142,16 @@ class Timeline(ScrollView, can_focus=True):
     @work(thread=True, exclusive=True, exit_on_error=False, group="timeline")
     def _load(self, generation: int, filters: Filters) -> None:
         worker = get_current_worker()
-        total = self.services.count(filters)
         pages = self.services.timeline_pages(filters)
-        rows = next(pages, [])
-        for following in pages:
+        # The first page goes out before anything else (even the count): that is the first paint.
+        self.post_message(self._Page(generation, next(pages, []), None, done=False))
+        self.post_message(self._Page(generation, [], self.services.count(filters), done=False))
+        for rows in pages:
             if worker.is_cancelled:
                 return
-            self.post_message(self._Page(generation, rows, total, done=False))
-            total = None
-            rows = following
-        self.post_message(self._Page(generation, rows, total, done=True))
+            self.post_message(self._Page(generation, rows, None, done=False))
+            time.sleep(0.002)  # let the UI thread have the GIL between pages
+        self.post_message(self._Page(generation, [], None, done=True))
 
     def _on_timeline__page(self, message: _Page) -> None:
         message.stop()
@@ -167,6 +170,9 @@ class Timeline(ScrollView, can_focus=True):
             self._try_keep()
         if self._pending_jump is not None:
             self._try_jump(self._pending_jump, final=message.done)
+        if self._pending_last and message.done:
+            self._pending_last = False
+            self.action_last()
         self.refresh()
         if message.done:
             self._keep = None
@@ -174,6 +180,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def _reset(self) -> None:
         self.lines, self.note_lines, self.cursor, self.total = [], [], -1, None
+        self._pending_last = False
         self._strips.clear()
         self.scroll_to(0, 0, animate=False)
         self._resize()
@@ -281,10 +288,12 @@ class Timeline(ScrollView, can_focus=True):
         self._move_to(self.note_lines[position])
 
     def action_first(self) -> None:
+        self._pending_last = False
         if self.note_lines:
             self._move_to(self.note_lines[0])
 
     def action_last(self) -> None:
+        self._pending_last = self.is_loading
         if self.note_lines:
             self._move_to(self.note_lines[-1])
 
@@ -332,7 +341,15 @@ class Timeline(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._strips.clear()
+        self._styles.clear()
         super().notify_style_update()
+
+    def _style(self, name: str) -> Style:
+        """A component style, looked up once per style change (render_line runs per visible line)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(f"timeline--{name}")
+        return style
 
     def _on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
@@ -341,7 +358,9 @@ class Timeline(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = round(self.scroll_y) + y
-        base = self.rich_style
+        base = self._styles.get("")
+        if base is None:
+            base = self._styles[""] = self.rich_style
         if index >= len(self.lines):
             if index == 0 and not self.is_loading:
                 return self._message_strip("No notes match." if self.filters.describe() else "No notes.", width, base)
@@ -354,61 +373,86 @@ class Timeline(ScrollView, can_focus=True):
             if len(self._strips) > 4000:
                 self._strips.clear()
             line = self.lines[index]
-            text = self._day_text(line, width) if isinstance(line, DayHeader) else self._row_text(line, width, index == self.cursor)
-            strip = Strip(list(text.render(self.app.console)), text.cell_len).apply_style(base).adjust_cell_length(width, base)
+            if isinstance(line, DayHeader):
+                segments = self._day_strip(line, width)
+            else:
+                segments = self._row_strip(line, width, index == self.cursor)
+            strip = Strip(segments).apply_style(base).adjust_cell_length(width, base)
             self._strips[key] = strip
         return strip.apply_offsets(0, index)
 
     def _on_focus(self, event: events.Focus) -> None:
+        self._styles.clear()
         self._refresh_line(self.cursor)
 
     def _on_blur(self, event: events.Blur) -> None:
+        self._styles.clear()
         self._refresh_line(self.cursor)
 
     def _message_strip(self, message: str, width: int, base: Style) -> Strip:
-        text = Text("  " + message, style=self.get_component_rich_style("timeline--message"))
-        return Strip(list(text.render(self.app.console)), text.cell_len).apply_style(base).adjust_cell_length(width, base)
+        return Strip([Segment("  " + message, self._style("message"))]).apply_style(base).adjust_cell_length(width, base)
 
-    def _day_text(self, header: DayHeader, width: int) -> Text:
-        style = self.get_component_rich_style("timeline--day")
-        text = Text(f" {day_title(header.day)}", style=style, no_wrap=True, end="")
-        text.pad_right(max(0, width - text.cell_len))
-        return text
+    def _day_strip(self, header: DayHeader, width: int) -> list[Segment]:
+        return [Segment(_fit(f" {day_title(header.day)}", width), self._style("day"))]
 
-    def _row_text(self, row: Row, width: int, is_cursor: bool) -> Text:
-        style = self.get_component_rich_style
-        left = Text("  " + row.time + "  ", style=style("timeline--time"), no_wrap=True, end="")
-        budget = max(8, width - left.cell_len - 1)
+    def _row_strip(self, row: Row, width: int, is_cursor: bool) -> list[Segment]:
+        """Segments for one note, exactly `width` cells: time, first line, links, tags, author.
+
+        Built from plain strings and cached styles, not rich Text: this runs for every
+        line that scrolls into view.
+        """
+        style = self._style
+        left = "  " + row.time + "  "
+        budget = max(8, width - len(left) - 1)
         limit = max(12, budget * 11 // 20)
-        # Right-hand side: link domains with their fetch status, tag chips, the author.
-        # When it does not fit, links go first (down to one), then everything is cut.
-        right = self._right_text(row, max_links=3)
-        if right.cell_len > limit:
-            right = self._right_text(row, max_links=1)
-        if right.cell_len > limit:
-            right.truncate(limit, overflow="ellipsis")
-        body = Text(row.line, style=style("timeline--text"), no_wrap=True, end="")
-        body.truncate(max(1, width - left.cell_len - right.cell_len), overflow="ellipsis", pad=True)
-        line = Text.assemble(left, body, right, no_wrap=True, end="")
+        # When the right-hand side does not fit, links go first (down to one), then it is cut.
+        right = self._right_pieces(row, max_links=3)
+        if sum(cell_len(text) for text, _ in right) > limit:
+            right = self._right_pieces(row, max_links=1)
+        right = _cut(right, limit)
+        room = max(1, width - len(left) - sum(cell_len(text) for text, _ in right))
+        pieces = [(left, style("time")), (_fit(row.line, room), style("text")), *right]
         if is_cursor:
-            line.stylize(style("timeline--cursor"))
-        return line
+            cursor = style("cursor")
+            return [Segment(text, piece_style + cursor) for text, piece_style in pieces]
+        return [Segment(text, piece_style) for text, piece_style in pieces]
 
-    def _right_text(self, row: Row, *, max_links: int) -> Text:
-        style = self.get_component_rich_style
-        right = Text(no_wrap=True, end="")
+    def _right_pieces(self, row: Row, *, max_links: int) -> list[tuple[str, Style]]:
+        style = self._style
+        pieces: list[tuple[str, Style]] = []
         for name, status in row.links[:max_links]:
-            right.append(" ")
-            right.append(name, style("timeline--domain"))
+            pieces.append((" " + name, style("domain")))
             if status is not None:
                 kind = status_kind(status)
-                right.append(STATUS_MARK[kind], style(f"timeline--{kind}"))
+                pieces.append((STATUS_MARK[kind], style(kind)))
         if len(row.links) > max_links:
-            right.append(f" +{len(row.links) - max_links}", style("timeline--domain"))
+            pieces.append((f" +{len(row.links) - max_links}", style("domain")))
         for tag in row.tags[:4]:
-            right.append(" #" + tag, style("timeline--tag"))
+            pieces.append((" #" + tag, style("tag")))
         if self.show_authors:
-            right.append("  " + row.author, style("timeline--author"))
-        if right.cell_len:
-            right.append(" ")
-        return right
+            pieces.append(("  " + row.author, style("author")))
+        if pieces:
+            pieces.append((" ", style("text")))
+        return pieces
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut (with …) or padded to exactly `width` cells."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def _cut(pieces: list[tuple[str, Style]], width: int) -> list[tuple[str, Style]]:
+    """The pieces, cut (ending with …) so that together they are at most `width` cells."""
+    out, used = [], 0
+    for text, style in pieces:
+        size = cell_len(text)
+        if used + size > width:
+            room = width - used
+            if room > 0:
+                out.append((set_cell_size(text, room - 1) + "…", style))
+            break
+        out.append((text, style))
+        used += size
+    return out
