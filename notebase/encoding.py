@@ -212,11 +212,12 @@ def _repaired(block: str) -> str:
 def _utf8_blocks(path: Path, skip: int) -> Iterator[str]:
     """Decoded blocks of whole lines; cutting at a newline first means no character is split."""
     carry = b""  # the unfinished last line of the previous read
+    size = _CHUNK_BYTES
     try:
         with open(path, "rb") as fh:
             fh.seek(skip)
             while True:
-                chunk = fh.read(_CHUNK_BYTES)
+                chunk = fh.read(size)
                 final = not chunk
                 if carry:
                     chunk = carry + chunk
@@ -231,9 +232,10 @@ def _utf8_blocks(path: Path, skip: int) -> Iterator[str]:
                 else:
                     cut = chunk.rfind(b"\n")
                     if cut < 0:
-                        carry = chunk
+                        # A line longer than a read: read as much again, so joining stays linear.
+                        carry, size = chunk, max(size, len(chunk))
                         continue
-                    block, carry = chunk[:cut], chunk[cut + 1 :]
+                    block, carry, size = chunk[:cut], chunk[cut + 1 :], _CHUNK_BYTES
                 text = block.decode("utf-8")
                 yield _repaired(text) if _may_need_repair(block) else text
                 if final:
@@ -257,10 +259,11 @@ def _utf16_blocks(path: Path, encoding: str, skip: int) -> Iterator[str]:
     raw = open(path, "rb")  # noqa: SIM115 - handed to the wrapper, closed with it
     raw.seek(skip)
     carry = ""
+    size = _CHUNK_BYTES // 2
     try:
         with io.TextIOWrapper(raw, encoding=encoding, newline=None) as fh:
             while True:
-                chunk = fh.read(_CHUNK_BYTES // 2)
+                chunk = fh.read(size)
                 if not chunk:
                     if carry:
                         yield _repaired(carry)
@@ -268,9 +271,9 @@ def _utf16_blocks(path: Path, encoding: str, skip: int) -> Iterator[str]:
                 chunk = carry + chunk
                 cut = chunk.rfind("\n")
                 if cut < 0:
-                    carry = chunk
+                    carry, size = chunk, max(size, len(chunk))
                     continue
-                block, carry = chunk[:cut], chunk[cut + 1 :]
+                block, carry, size = chunk[:cut], chunk[cut + 1 :], _CHUNK_BYTES // 2
                 yield _repaired(block) if _suspect(block) else block
     except UnicodeDecodeError:
         raise ImportFormatError(_decode_error(encoding, _first_bad_offset(path, encoding, skip))) from None

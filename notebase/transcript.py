@@ -71,26 +71,23 @@ def _hms(hour: int, minute: int, second: int, ampm: str | None) -> _Triple | Non
     return hour, minute, second
 
 
-def _stamp_parts(stamp: str, order: str) -> tuple[_Triple | None, _Triple | None, str | None] | None:
-    """Day and time of a stamp in `order`, each None if invalid; None if not a stamp at all."""
+def _stamp_parts(stamp: str, order: str) -> tuple[_Triple, _Triple] | None:
+    """(year, month, day) and (hour, minute, second) of a stamp read in `order`, or None."""
     m = _STAMP.fullmatch(stamp)
     if m is None:
         return None
     a, _, b, c, hh, mm, ss, ampm = m.groups()
     if order == "ymd" and len(a) < 4:  # a day- or month-first line in a ymd file
         order = "mdy" if ampm else "dmy"
-    return _ymd(int(a), int(b), int(c), order), _hms(int(hh), int(mm), int(ss or 0), ampm), ampm
+    day = _ymd(int(a), int(b), int(c), order)
+    clock = _hms(int(hh), int(mm), int(ss or 0), ampm)
+    return None if day is None or clock is None else (day, clock)
 
 
 def _valid_orders(stamp: str) -> list[str]:
     """The date orders in which `stamp` is a real day and time."""
     orders = ("ymd",) if stamp[:4].isdigit() else ("mdy", "dmy")
-    valid = []
-    for order in orders:
-        parts = _stamp_parts(stamp, order)
-        if parts is not None and parts[0] is not None and parts[1] is not None:
-            valid.append(order)
-    return valid
+    return [order for order in orders if _stamp_parts(stamp, order) is not None]
 
 
 def _stamp_reader(tz: tzinfo, order: str) -> Callable[[str], datetime | None]:
@@ -138,9 +135,7 @@ def _stamp_reader(tz: tzinfo, order: str) -> Callable[[str], datetime | None]:
         if midnight is not None and offset is not None:
             return midnight + offset  # fold=0: an ambiguous wall time is its first occurrence
         parts = _stamp_parts(stamp, order)
-        if parts is None or parts[0] is None or parts[1] is None:
-            return None
-        return datetime(*parts[0], *parts[1], tzinfo=tz)
+        return None if parts is None else datetime(*parts[0], *parts[1], tzinfo=tz)
 
     return read
 
@@ -226,6 +221,7 @@ def _header_candidates(text: str) -> Iterator[tuple[int, int, int]]:
 
 
 def _parse_blocks(blocks: Iterable[str], tz: tzinfo, date_order: str) -> Iterator[Message]:
+    """parse_transcript over blocks of whole lines; a message may span blocks."""
     read_stamp = _stamp_reader(tz, date_order)
     stamps: dict[str, datetime | None] = {}  # raw stamp -> datetime, or None if not a real one
     author: str | None = None
@@ -295,8 +291,10 @@ def _trim(raw: str) -> str:
 
 def _last_message(author: str, sent_at: datetime, header_at: int, raw: str) -> Iterator[Message]:
     """The last message, split at its first bare `---` line into message and appendix."""
-    rule = 0 if raw.startswith("---\n") else raw.find("\n---\n") + 1
-    if rule == 0 and not raw.startswith("---\n"):
+    rule = raw.find("\n---\n") + 1  # index of the rule line; raw is whole lines, each ending "\n"
+    if raw.startswith("---\n"):
+        rule = 0
+    elif not rule:
         yield Message(author, sent_at, _trim(raw), header_at)
         return
     yield Message(author, sent_at, _trim(raw[:rule]), header_at)

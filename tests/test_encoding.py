@@ -178,3 +178,11 @@ def test_real_mac_roman_export_comes_out_clean() -> None:
     assert "‚Ä" not in text and "¬†" not in text and "üõ°" not in text
     assert "Let\u2019s explore" in text
     assert "Cursor🛡\u00a0[SOC 2 Certified]" in text
+
+
+def test_a_line_longer_than_many_reads(tmp_path: Path) -> None:
+    long_line = "é" * 3_000_000  # 6 MB, no newline for two dozen reads
+    path = write(tmp_path, f"first\n{long_line}\nlast".encode())
+    assert list(open_text_lines(path)) == ["first", long_line, "last"]
+    utf16 = write(tmp_path, codecs.BOM_UTF16_LE + f"first\r\n{long_line}".encode("utf-16-le"), "16.txt")
+    assert list(open_text_lines(utf16)) == ["first", long_line]
