@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import multiprocessing
+import os
+import signal
 import sqlite3
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -160,10 +164,13 @@ async def afetch_links(
     options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, max_bytes=max_bytes)
     loop = asyncio.get_running_loop()
     done = ok = 0
-    # Cleaning is CPU work (lxml, readability): off the event loop, so downloads keep flowing.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="notebase-clean") as pool:
+    # One connection for the whole run, a short transaction per link on it. Through
+    # store.write() every link would open and close a connection, and closing the last
+    # one checkpoints the WAL with an fsync: ~18 ms a link instead of ~0.2 ms.
+    pool, workers = _cleaning_pool(len(links))
+    with store.connect() as conn, pool:
         cleaning: set[asyncio.Task[None]] = set()
-        room = asyncio.Semaphore(4)  # bodies being cleaned at once; the fetcher waits beyond that
+        room = asyncio.Semaphore(2 * workers)  # bodies in cleaning; beyond that the fetcher waits
 
         async def finish(result: FetchResult) -> None:
             nonlocal done, ok
@@ -174,7 +181,7 @@ async def afetch_links(
                     article = await loop.run_in_executor(pool, _extract, result)
                 except Exception as exc:  # a page that breaks the cleaner must not end the run
                     result.status, result.error = "failed", f"could not extract the page: {type(exc).__name__}: {exc}"
-            status = _save(store, link, result, article)
+            status = _save(conn, link, result, article)
             summary.counts[status] = summary.counts.get(status, 0) + 1
             if status in _FAILURES:
                 summary.failures.append({"url": link.url, "status": status, "http_status": result.http_status, "error": result.error})
@@ -214,6 +221,31 @@ async def afetch_links(
     summary.changed = _changed_count(store, [link.id for link in links]) if refetch else 0
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _cleaning_pool(links: int) -> tuple[Executor, int]:
+    """Where pages are cleaned: CPU work (lxml, readability) that must not stall the downloads.
+
+    Big runs use worker processes, so cleaning runs on other cores instead of taking
+    the GIL from the event loop (1,000 pages: ~2x faster on two cores). Small runs
+    clean in a thread: starting the workers (~0.5 s, spawned to be safe beside the
+    TUI's threads) would cost more than it saves.
+    """
+    cores = os.cpu_count() or 1
+    if links < _PROCESS_POOL_FROM or cores < 2:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebase-clean"), 1
+    workers = min(4, cores - 1)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init), workers
+
+
+_PROCESS_POOL_FROM = 100
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's to handle; workers end when their pool shuts down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from . import clean  # noqa: F401  (import lxml and readability once, before the first page)
 
 
 @dataclass
@@ -262,7 +294,19 @@ def _page_url(final_url: str, canonical: str | None) -> str:
     return normalize_url(final_url)
 
 
-def _save(store: Store, link: _Link, result: FetchResult, article: Article | None) -> str:
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Like Store.write, on a connection the caller keeps open."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _save(conn: sqlite3.Connection, link: _Link, result: FetchResult, article: Article | None) -> str:
     """Write one link's outcome (and its page) in a short transaction; returns the final status."""
     status, error = result.status, result.error
     page_id = content_hash = None
@@ -278,7 +322,7 @@ def _save(store: Store, link: _Link, result: FetchResult, article: Article | Non
     if content_hash is not None and link.content_hash is not None:
         changed = int(content_hash != link.content_hash)
     fetched_at = int(result.fetched_at or time.time())
-    with store.write() as conn:
+    with _transaction(conn):
         if status == "ok" and article is not None:
             page_id = _upsert_page(conn, result, article, content_hash, fetched_at)
         conn.execute(

@@ -53,7 +53,7 @@ def add_notes(store: Store, tmp_path: Path, *texts: str) -> list[int]:
     """Import notes the way a user does: a copied transcript, one message per text."""
     lines = []
     for i, text in enumerate(texts):
-        lines += [f"Alex, [1/15/26 8:{10 + i:02d} AM]", text, ""]
+        lines += [f"Alex, [1/15/26 {8 + i // 60}:{i % 60:02d} AM]", text, ""]
     path = tmp_path / f"export-{len(list(tmp_path.glob('export-*')))}.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
     from datetime import timezone
@@ -218,3 +218,16 @@ def test_fetched_at_is_iso_utc(store: Store, tmp_path: Path, server: HTTPServer)
     [link] = list_links(store)
     stamp = datetime.fromisoformat(link.to_json()["fetched_at"])
     assert stamp.tzinfo is not None and abs((datetime.now(UTC) - stamp).total_seconds()) < 60
+
+
+def test_a_big_run_cleans_in_worker_processes(store: Store, tmp_path: Path, server: HTTPServer):
+    # Past a hundred links the pages are cleaned in worker processes: same results.
+    server.expect_request("/many").respond_with_handler(
+        lambda request: Response(article(f"Page {request.args['n']}"), content_type="text/html")
+    )
+    urls = [server.url_for(f"/many?n={i}") for i in range(120)]
+    add_notes(store, tmp_path, *(f"link {url}" for url in urls))
+    summary = fetch_links(store, per_host=16)
+    assert summary.counts["ok"] == 120
+    titles = {link.url: link.title for link in list_links(store)}
+    assert titles[urls[7]] == "Page 7" and titles[urls[119]] == "Page 119"
