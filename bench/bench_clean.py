@@ -27,7 +27,7 @@ def real_pages(directory: Path) -> list[tuple[str, bytes]]:
 def generated_pages(n: int = 200, seed: int = 7) -> list[tuple[str, bytes]]:
     """Article pages with the usual furniture: navigation, sidebar, comments, footer, scripts."""
     rng = random.Random(seed)
-    words = "tea kettle harbour ferry bakery river market council budget school rain garden library museum".split()
+    words = ["tea", "kettle", "harbour", "ferry", "bakery", "river", "market", "council", "budget", "school", "rain", "garden", "library", "museum"]
 
     def sentence() -> str:
         return " ".join(rng.choice(words) for _ in range(rng.randint(8, 20))).capitalize() + "."

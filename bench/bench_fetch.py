@@ -28,10 +28,7 @@ from datetime import UTC
 from pathlib import Path
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
-_WORDS = (
-    "harbour ferry bakery council budget school garden library museum river market storm "
-    "election railway bridge festival theatre hospital science football weather island"
-).split()
+_WORDS = ["harbour", "ferry", "bakery", "council", "budget", "school", "garden", "library", "museum", "river", "market", "storm", "election", "railway", "bridge", "festival", "theatre", "hospital", "science", "football", "weather", "island"]
 
 
 def article_html(n: int) -> bytes:
@@ -114,9 +111,8 @@ def main() -> None:
             transcript = Path(tmp) / "links.txt"
             transcript.write_text("\n".join(lines))
             store = Store(Path(tmp) / "bench.db")
-            from datetime import timezone
 
-            imported = import_file(store, transcript, tz=timezone.utc, date_order="mdy")
+            imported = import_file(store, transcript, tz=UTC, date_order="mdy")
             assert imported.new_links == args.pages, imported
 
             started = time.perf_counter()

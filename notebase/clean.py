@@ -12,6 +12,7 @@ readability's slow chardet guess never runs: we decode the bytes ourselves.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -113,9 +114,9 @@ def _codec(label: str | None) -> str | None:
 
 def decode(body: bytes, header_charset: str | None = None, *, html: bool = True) -> str:
     """Bytes to text the way a browser would: BOM, HTTP charset, <meta> charset, then a guess."""
-    for bom, encoding in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, errors="replace")
+            return body[len(bom) :].decode(bom_encoding, errors="replace")
     encoding = _codec(header_charset)
     if encoding is None and html:
         head = body[:16384]
@@ -326,10 +327,8 @@ def _absolutize(content: HtmlElement, url: str) -> None:
                 img.set("src", lazy)
             elif src.startswith("data:"):
                 img.drop_tree()
-    try:
+    with contextlib.suppress(ValueError):
         content.make_links_absolute(url, resolve_base_href=False, handle_failures="discard")
-    except ValueError:
-        pass
 
 
 def _drop_repeated_title(content: HtmlElement, title: str | None) -> None:

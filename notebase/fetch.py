@@ -160,7 +160,8 @@ class Fetcher:
                             break
                         await asyncio.sleep(wait)
         except TimeoutError:
-            return _done(FetchResult(url, "failed", error=f"timed out after {o.timeout:g} s", attempts=attempts))
+            reason = f"timed out after {o.timeout:g} s" + (f" (before that: {last.reason})" if last else "")
+            return _done(FetchResult(url, "failed", error=reason, attempts=attempts))
         except _Permanent as exc:
             if exc.offline_hint:
                 self._network.failed(_host(url))

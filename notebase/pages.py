@@ -150,7 +150,6 @@ async def afetch_links(
     timeout: float = 30.0,
     max_bytes: int = 10_000_000,
     progress: Callable[[FetchProgress], None] | None = None,
-    transport: Any = None,
 ) -> FetchSummary:
     """The async form of fetch_links."""
     from .fetch import FetchOptions, fetch_many
@@ -204,7 +203,7 @@ async def afetch_links(
                     raise task.exception()  # type: ignore[misc]
 
         try:
-            async for result in fetch_many(by_url, options, transport=transport):
+            async for result in fetch_many(by_url, options):
                 check(cleaning)
                 if result.status == "ok":
                     await room.acquire()

@@ -56,9 +56,8 @@ def add_notes(store: Store, tmp_path: Path, *texts: str) -> list[int]:
         lines += [f"Alex, [1/15/26 {8 + i // 60}:{i % 60:02d} AM]", text, ""]
     path = tmp_path / f"export-{len(list(tmp_path.glob('export-*')))}.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
-    from datetime import timezone
 
-    result = import_file(store, path, tz=timezone.utc)
+    result = import_file(store, path, tz=UTC)
     return list(result.note_ids)
 
 
@@ -231,3 +230,26 @@ def test_a_big_run_cleans_in_worker_processes(store: Store, tmp_path: Path, serv
     assert summary.counts["ok"] == 120
     titles = {link.url: link.title for link in list_links(store)}
     assert titles[urls[7]] == "Page 7" and titles[urls[119]] == "Page 119"
+
+
+def test_a_windows_1252_page_declared_only_in_meta(store: Store, tmp_path: Path, server: HTTPServer):
+    body = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1252'><title>Menu</title></head>"
+        f"<body><article><h1>Desserts</h1><p>Café crème brûlée, served warm. {WORDS * 5}</p></article></body></html>"
+    ).encode("cp1252")
+    server.expect_request("/menu").respond_with_response(Response(body, headers={"Content-Type": "text/html"}))
+    [note] = add_notes(store, tmp_path, f"dinner {server.url_for('/menu')}")
+    fetch_links(store)
+    [page] = pages_for_note(store, note)
+    assert page.status == "ok" and "Café crème brûlée" in page.markdown
+
+
+def test_an_error_in_the_progress_callback_stops_the_run(store: Store, tmp_path: Path, server: HTTPServer):
+    server.expect_request("/p").respond_with_response(Response(article("P"), content_type="text/html"))
+    add_notes(store, tmp_path, server.url_for("/p"), "file:///x")
+
+    def broken(progress: FetchProgress) -> None:
+        raise RuntimeError("display went away")
+
+    with pytest.raises(RuntimeError, match="display went away"):
+        fetch_links(store, progress=broken)
