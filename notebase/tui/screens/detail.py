@@ -121,6 +121,7 @@ class DetailScreen(TaggingMixin, Screen[None]):
         first = self.note is None
         self.note, self.links, self.tags = message.note, message.links, message.tags
         self._show_meta()
+        self.refresh_bindings()
         if first:
             self.query_one("#note-text", Markdown).update(clean(message.note.text))
             self._show_links()
@@ -228,8 +229,10 @@ class DetailScreen(TaggingMixin, Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("add_tag", "remove_tag", "accept_topic", "reject_topic"):
+        if action in ("add_tag", "remove_tag"):
             return self.services.has("tags")
+        if action in ("accept_topic", "reject_topic"):  # shown only while there is a suggestion
+            return self.services.has("tags") and any(t[1] == "auto" for t in self.tags or [])
         if action == "focus_related":
             return self.services.has("related")
         return True
@@ -256,9 +259,6 @@ class DetailScreen(TaggingMixin, Screen[None]):
         self.app.notify(f"Copied {link['url']}", timeout=3, markup=False)
 
     def _top_suggestion(self) -> str | None:
-        if not self.services.has("tags"):
-            self.app.notify("Tagging is not available in this version.", severity="warning")
-            return None
         auto = sorted((t for t in self.tags or [] if t[1] == "auto"), key=lambda t: -(t[2] or 0))
         if not auto:
             self.app.notify("No suggested topics on this note.")

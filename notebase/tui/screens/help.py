@@ -38,18 +38,21 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+# Generic scrolling keys every scrollable pane has; listing them buries the ones that matter.
+NOISE = {"scroll_left", "scroll_right", "page_left", "page_right", "scroll_home", "scroll_end", "app.focus_next", "app.focus_previous", "screen.copy_text"}
+
+
 def _rows(screen: Screen) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
+    """(keys, description) for the screen's and app's bindings first, then the focused pane's."""
+    by_action: dict[str, tuple[list[str], str, int]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if not binding.description or binding.action in seen or binding.system:
+        if not binding.description or binding.system or binding.action in NOISE:
             continue
-        seen.add(binding.action)
-        keys = [b.key for _, b, _, _ in _same_action(screen, binding.action)] or [key]
-        rows.append((", ".join(dict.fromkeys(screen.app.get_key_display(Binding(k, "")) for k in keys)), binding.description))
-    return rows
-
-
-def _same_action(screen: Screen, action: str) -> list:
-    return [a for a in screen.active_bindings.values() if a.binding.action == action]
+        rank = 0 if active.node is screen else 1 if active.node is screen.app else 2
+        keys, _, _ = by_action.setdefault(binding.action, ([], binding.description, rank))
+        display = screen.app.get_key_display(Binding(key, ""))
+        if display not in keys:
+            keys.append(display)
+    ordered = sorted(by_action.values(), key=lambda item: item[2])
+    return [(", ".join(keys), description) for keys, description, _ in ordered]

@@ -120,7 +120,17 @@ class MainScreen(TaggingMixin, Screen[None]):
             self._run_search()
 
     def tags_changed(self, note_id: int) -> None:
-        self.reload()
+        """A note's tags changed: redraw its row and recount the sidebar; no full reload."""
+        self._refresh_note(note_id)
+        self._load_sidebar()
+        if self.filters.tag:  # the note may have joined or left the filtered set
+            self.timeline.load(self.filters, keep=self.timeline.current_note_id)
+
+    @work(thread=True, exit_on_error=False, group="note-refresh")
+    def _refresh_note(self, note_id: int) -> None:
+        note = self.services.note(note_id)
+        if note is not None:
+            self.app.call_from_thread(self.timeline.update_tags, note_id, tuple(note.tags))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sidebar")
     def _load_sidebar(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
@@ -25,25 +27,42 @@ class Sidebar(OptionList):
             self.kind, self.value = kind, value
             super().__init__()
 
+    _data: tuple[int, list[tuple[str, int, int]], set[str], list[tuple[str, int]]] | None = None
+
     def show_counts(
         self, total: int, tags: list[tuple[str, int, int]], topics: set[str], authors: list[tuple[str, int]]
     ) -> None:
-        """Fill the list: tags (topics marked ~, auto-tag counts after the manual ones) and authors."""
-        options: list[Option | None] = [Option(Content.assemble(("All notes", "bold"), ("  " + f"{total:,}", "$text-muted")), id="all")]
+        """Fill the list: tags (~ marks a configured topic; auto-tag counts dimmed) and authors."""
+        self._data = (total, tags, topics, authors)
+        self._fill()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        if self._data is not None:
+            self._fill()
+
+    def _fill(self) -> None:
+        assert self._data is not None
+        total, tags, topics, authors = self._data
+        width = max(12, self.scrollable_content_region.width or 24)
+
+        def row(mark: tuple[str, str] | None, name: str, count: int, auto: int = 0) -> Content:
+            number = f"{count:,}"
+            prefix = [mark] if mark else []
+            room = width - cell_len(number) - 1 - (cell_len(mark[0]) if mark else 0)
+            label = clean(name)
+            label = set_cell_size(label, room) if cell_len(label) <= room else set_cell_size(label, room - 1) + "…"
+            return Content.assemble(*prefix, (label, "$text"), " ", (number, "$text-muted italic" if auto == count else "$text-muted"))
+
+        options: list[Option | None] = [Option(row(None, "All notes", total), id="all")]
         if tags:
             options += [None, Option(Content.styled("Tags & topics", "$text-muted italic"), disabled=True)]
             for name, manual, auto in tags:
-                label = Content.assemble(
-                    ("~" if name in topics else "#", "$text-accent"),
-                    (clean(name), "$text"),
-                    ("  " + f"{manual + auto:,}", "$text-muted"),
-                    (f"  ({auto:,} auto)" if auto else "", "$text-muted italic"),
-                )
-                options.append(Option(label, id=f"tag:{name}"))
+                mark = ("~", "$text-warning") if name in topics else ("#", "$text-accent")
+                options.append(Option(row(mark, name, manual + auto, auto), id=f"tag:{name}"))
         if len(authors) > 1:
             options += [None, Option(Content.styled("Authors", "$text-muted italic"), disabled=True)]
             for name, count in authors:
-                options.append(Option(Content.assemble((clean(name), "$text"), ("  " + f"{count:,}", "$text-muted")), id=f"author:{name}"))
+                options.append(Option(row(None, name, count), id=f"author:{name}"))
         highlighted = self.highlighted
         self.set_options(options)
         if highlighted is not None and highlighted < self.option_count:

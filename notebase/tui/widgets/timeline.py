@@ -211,6 +211,15 @@ class Timeline(ScrollView, can_focus=True):
                 self._move_to(index, center=True)
                 return
 
+    def update_tags(self, note_id: int, tags: tuple[str, ...]) -> None:
+        """Show a note's new tags without reloading the timeline."""
+        for index in self.note_lines:
+            row = self._row(index)
+            if row.id == note_id:
+                row.tags = tags
+                self._refresh_line(index)
+                return
+
     # -- queries ---------------------------------------------------------------------------
 
     def _row(self, index: int) -> Row:
