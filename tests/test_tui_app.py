@@ -696,3 +696,40 @@ async def test_a_second_job_waits_for_the_first(store: Store, monkeypatch) -> No
         release.set()
         await settle(pilot)
         assert "slow job done" in notes and not app.job_running
+
+
+@needs_search
+async def test_a_model_that_fails_to_load_leaves_keyword_search(store: Store, monkeypatch) -> None:
+    def broken():
+        raise RuntimeError("no weights here")
+
+    app = build_app(store, embedder_factory=broken)
+    notes = Notes(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.model_state == "failed"
+        assert "keyword search only" in str(app.main_screen.query_one("#model-state").render())
+        await pilot.press("slash", *"milk")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        results = app.main_screen.query_one("#results")
+        assert "Word matches only" in str(results.options[0].prompt)
+        assert [app.services.note(i).text for i in result_ids(app)] == ["Buy milk and coffee"]
+        await pilot.press("ctrl+u", *"xyzzy")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert not result_ids(app) and any("No matches" in str(o.prompt) for o in results.options)
+    assert any("Meaning search is off" in m and "no weights here" in m for m in notes.messages)
+
+
+async def test_importing_a_missing_file_says_so(store: Store, monkeypatch, tmp_path: Path) -> None:
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        notes = Notes(app, monkeypatch)
+        await settle(pilot)
+        await run_command(pilot, "Import a file")
+        app.screen.query_one("Input").value = str(tmp_path / "nope.txt")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("failed: no such file" in m for m in notes.messages), notes.messages
+        assert not app.job_running and timeline_of(app).note_count == 6

@@ -39,7 +39,7 @@ class MainScreen(TaggingMixin, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search"),
         Binding("ctrl+t", "cycle_mode", "Mode", priority=True),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", "Back"),
         Binding("r", "flip_order", "Order"),
         Binding("g", "go_to_date", "Date"),
         Binding("a", "filter_author", "Author", show=False),
@@ -197,10 +197,14 @@ class MainScreen(TaggingMixin, Screen[None]):
     def _show_filters(self) -> None:
         timeline = self.timeline
         described = self.filters.describe()
-        order = "newest first" if self.filters.newest_first else "oldest first"
-        count = f"{timeline.note_count:,}" + ("…" if timeline.is_loading else "")
+        if self.query_one("#content", ContentSwitcher).current == "results":
+            found = len(self.query_one(SearchResults).hits)
+            summary = f"{found} result{'s' if found != 1 else ''}, {self.mode}"
+        else:
+            order = "newest first" if self.filters.newest_first else "oldest first"
+            summary = f"{timeline.note_count:,}{'…' if timeline.is_loading else ''} notes, {order}"
         self.query_one("#filter-info", Static).update(
-            Content.assemble((clean(described) + "  " if described else "", "$text-accent bold"), (f"{count} notes, {order}", "$text-muted"))
+            Content.assemble((clean(described) + "  " if described else "", "$text-accent bold"), (summary, "$text-muted"))
         )
         status = self.query_one(StatusBar)
         note_id = self.current_note_id
@@ -235,6 +239,8 @@ class MainScreen(TaggingMixin, Screen[None]):
         self.app.push_screen(ChoiceScreen("Filter by author", choices), chosen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":  # only while searching
+            return bool(self.query_text) or isinstance(self.focused, SearchBox)
         if action in ("focus_search", "cycle_mode"):
             return self.services.has("search")
         if action == "add_tag":
@@ -269,6 +275,7 @@ class MainScreen(TaggingMixin, Screen[None]):
     @on(Input.Changed, "#search")
     def _query_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
+        self.refresh_bindings()
         if self._debounce is not None:
             self._debounce.stop()
         if not self.query_text:
@@ -323,6 +330,7 @@ class MainScreen(TaggingMixin, Screen[None]):
             else:
                 note = "Word matches only: no embedding model."
         self.query_one(SearchResults).show_hits(message.hits, note=note, failed=bool(message.error))
+        self._show_filters()
 
     @on(SearchBox.ToResults)
     def _to_results(self) -> None:
@@ -350,6 +358,7 @@ class MainScreen(TaggingMixin, Screen[None]):
 
     def _show_timeline(self) -> None:
         self.query_one("#content", ContentSwitcher).current = "timeline"
+        self._show_filters()
 
     def action_back(self) -> None:
         """Esc: leave the search (clearing it) and return to the timeline."""
@@ -362,3 +371,4 @@ class MainScreen(TaggingMixin, Screen[None]):
             self._search_generation += 1
             self._show_timeline()
         self.timeline.focus()
+        self.refresh_bindings()
