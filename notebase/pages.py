@@ -166,6 +166,8 @@ async def afetch_links(
     # One connection for the whole run, a short transaction per link on it. Through
     # store.write() every link would open and close a connection, and closing the last
     # one checkpoints the WAL with an fsync: ~18 ms a link instead of ~0.2 ms.
+    if progress is not None:
+        progress(FetchProgress(0, len(links), 0, 0, "", "pending"))
     pool, workers = _cleaning_pool(len(links))
     with store.connect() as conn, pool:
         cleaning: set[asyncio.Task[None]] = set()

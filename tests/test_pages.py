@@ -86,7 +86,7 @@ def test_every_link_gets_a_page_or_a_reason(store: Store, tmp_path: Path, server
 
     assert summary.total == 6
     assert summary.counts == {"ok": 1, "no-content": 1, "gone": 1, "blocked": 0, "failed": 1, "unsupported": 2}
-    assert [p.done for p in seen] == [1, 2, 3, 4, 5, 6] and seen[-1].total == 6 and seen[-1].ok == 1
+    assert [p.done for p in seen] == [0, 1, 2, 3, 4, 5, 6] and seen[-1].total == 6 and seen[-1].ok == 1
     data = summary.to_json()
     assert data["ok"] == 1 and data["total"] == 6
     assert {f["status"] for f in data["failures"]} == {"gone", "failed"}
