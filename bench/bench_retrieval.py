@@ -21,7 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from notebase import fusion, search as search_mod
+from notebase import fusion
+from notebase import search as search_mod
 from notebase.db import Store
 from notebase.embeddings import load_embedder
 from notebase.index import index_pending, sync_fts

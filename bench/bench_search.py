@@ -83,7 +83,7 @@ def main() -> None:
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             conn.executemany(
                 "INSERT INTO embeddings (kind, item_id, model, dim, vector, content_hash) VALUES ('note', ?, ?, ?, ?, '')",
-                [(r[0], embedder.model_id, embedder.dim, to_blob(v)) for r, v in zip(part, vectors)],
+                [(r[0], embedder.model_id, embedder.dim, to_blob(v)) for r, v in zip(part, vectors, strict=False)],
             )
     t = time.perf_counter()
     summary = index_pending(store, embedder)

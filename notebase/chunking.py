@@ -110,7 +110,7 @@ def _fit(section: list[str], budget: int, count: Callable[[str], int]) -> list[t
 def _split_words(sentence: str, budget: int, count: Callable[[str], int]) -> list[str]:
     if count(sentence) <= budget:
         return [sentence]
-    words, parts, buf = sentence.split(), [], []
+    words, parts, buf = sentence.split(), [], []  # type: list[str], list[str], list[str]
     for word in words:
         if buf and count(" ".join([*buf, word])) > budget:
             parts.append(" ".join(buf))

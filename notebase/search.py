@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .db import Store
 from . import fusion
+from .db import Store
 from .fusion import rrf
 from .timeutil import iso
 
@@ -36,8 +36,8 @@ SNIPPET_TOKENS = 16
 HYBRID_WEIGHTS = (1.0, 1.0)  # keyword, meaning: weights in the rank fusion (see bench/bench_retrieval.py)
 
 _TOKEN_CHAR = re.compile(r"[^\W_]")  # what unicode61 indexes: letters and digits
-_STOPWORDS = frozenset(
-    "a an and are as at be but by for from has have how i in is it its of on or that the this to was what when"
+_STOPWORDS = frozenset(  # dropped only from the OR-ed fallback query, where they would match nearly everything
+    "a an and are as at be but by for from has have how i in is it its of on or that the this to was what when"  # noqa: SIM905
     " where which who why will with does do did can could should would".split()
 )
 
@@ -424,7 +424,8 @@ def _hits(conn: sqlite3.Connection, fused: list[tuple[int, float]], why: dict[in
         if row is None:
             continue
         w = why.get(note_id, _Why())
-        matched = [s for s in ("note", "page") if s in w.sources] + [m for m in ("keyword", "meaning") if m in w.methods]
+        matched: list[str] = [s for s in ("note", "page") if s in w.sources]
+        matched += [m for m in ("keyword", "meaning") if m in w.methods]
         if w.snippet:  # FTS5's own snippet, from the note or the page
             snippet = w.snippet
         elif w.chunk_text:  # found by meaning through a page: show the passage that matched

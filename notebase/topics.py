@@ -241,9 +241,9 @@ def suggest(store: Store, embedder: Embedder, *, note_ids: list[int] | range | N
         z = np.array([(s[t] - mu) / sd for t, (mu, sd) in enumerate(stats)])
         top = float(z.max())
         for t, topic in enumerate(topics):
-            if z[t] >= topic.min_z and s[t] - stats[t][0] >= MIN_GAP and z[t] >= top - MARGIN:
-                if (int(note_id), topic.name.lower()) not in removed:
-                    out.append(Suggestion(int(note_id), topic.name, float(s[t]), float(z[t])))
+            passes = z[t] >= topic.min_z and s[t] - stats[t][0] >= MIN_GAP and z[t] >= top - MARGIN
+            if passes and (int(note_id), topic.name.lower()) not in removed:
+                out.append(Suggestion(int(note_id), topic.name, float(s[t]), float(z[t])))
     out.sort(key=lambda s: (s.note_id, -s.z))
     return out
 
@@ -346,7 +346,7 @@ def _note_vectors(store: Store, embedder: Embedder, note_ids: list[int] | range 
             [embedder.model_id, *params],
         ).fetchall()
     missing = [i for i, r in enumerate(rows) if r[2] is None]
-    computed = dict(zip(missing, embedder.encode([clean_for_embedding(rows[i][1]) for i in missing]))) if missing else {}
+    computed = dict(zip(missing, embedder.encode([clean_for_embedding(rows[i][1]) for i in missing]), strict=False)) if missing else {}
     labels: list[tuple[int, str]] = []
     vectors = []
     for i, (note_id, _, blob) in enumerate(rows):
