@@ -297,10 +297,9 @@ class DetailScreen(TaggingMixin, Screen[None]):
 
 
 def _merge_links(urls: list[str], pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per link of the note, in the note's order, with its page's fields when there is one."""
-    by_url = {p.get("url"): p for p in pages}
-    merged = [{"url": url, **by_url.pop(url, {})} for url in urls]
-    merged += [p for p in pages if p.get("url") in by_url]
+    """One entry per link of the note: the pages API's entries (they carry status and page)
+    when there are any, else the note's own normalized URLs."""
+    merged = [dict(p) for p in pages] if pages else [{"url": url} for url in urls]
     for link in merged:
         link["url"] = link.get("url") or ""
     return merged
