@@ -7,6 +7,7 @@ notebase.ingest), a fixed time zone, the deterministic hashing embedder.
 from __future__ import annotations
 
 import importlib.util
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -733,3 +734,52 @@ async def test_importing_a_missing_file_says_so(store: Store, monkeypatch, tmp_p
         await settle(pilot)
         assert any("failed: no such file" in m for m in notes.messages), notes.messages
         assert not app.job_running and timeline_of(app).note_count == 6
+
+
+# -- paging through a big timeline -----------------------------------------------------------
+
+
+def same_minute_transcript(n: int) -> str:
+    """n notes, many sharing a minute (transcripts have minute precision): keyset paging must not skip or repeat."""
+    lines = []
+    for i in range(n):
+        day, minute = 10 + i // 40, (i // 7) % 60
+        lines.append(f"Alex, [1/{day}/26 9:{minute:02d} AM]\nnote {i:03d}\n")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_timeline_pages_cover_every_note_once_in_order(tmp_path: Path, newest_first: bool) -> None:
+    from notebase.notes import list_notes
+    from notebase.tui.services import Filters, Services
+
+    store = make_store(tmp_path, same_minute_transcript(100), index=False)
+    services = Services(store, tz=TZ)
+    pages = list(services.timeline_pages(Filters(newest_first=newest_first), first=2, size=3))
+    got = [row.id for page in pages for row in page]
+    assert got == [n.id for n in list_notes(store, newest_first=newest_first)]
+    assert len(pages) > 30
+
+
+async def test_end_and_date_jump_while_the_timeline_is_still_loading(tmp_path: Path, monkeypatch) -> None:
+    from notebase.tui.services import Services
+
+    store = make_store(tmp_path, same_minute_transcript(120), index=False)
+    pages = Services.timeline_pages
+
+    def slow_pages(self, filters):
+        for page in pages(self, filters, first=5, size=5):
+            time.sleep(0.1)
+            yield page
+
+    monkeypatch.setattr(Services, "timeline_pages", slow_pages)
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "g", *"2026-01-11", "enter")  # asked before the end or that day is loaded
+        assert timeline_of(app).is_loading
+        await settle(pilot)
+        timeline = timeline_of(app)
+        assert timeline.note_count == 120
+        assert app.services.note(timeline.current_note_id).text == "note 079"  # newest of Jan 11
+        await pilot.press("end")
+        assert app.services.note(timeline.current_note_id).text == "note 000"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import threading
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class Services:
         self.embedder: Any = None
         self._modules: dict[str, ModuleType | None] = {}
         self._clock = LocalClock(tz)
+        self._embedder_lock = threading.Lock()
 
     # -- which parts of the library exist ---------------------------------------------------
 
@@ -225,10 +227,10 @@ class Services:
     # -- the model and the long jobs --------------------------------------------------------
 
     def load_embedder(self) -> Any:
-        factory = self.embedder_factory
-        if factory is None:
-            return None
-        self.embedder = factory()
+        """Load the model once: a job that needs it while the start-up load runs waits for that load."""
+        with self._embedder_lock:
+            if self.embedder is None and self.embedder_factory is not None:
+                self.embedder = self.embedder_factory()
         return self.embedder
 
     def import_file(self, path: Path, progress: Callable[[int], None]) -> Any:

@@ -258,6 +258,7 @@ class Timeline(ScrollView, can_focus=True):
         return bisect_left(self.note_lines, self.cursor) if self.cursor >= 0 else -1
 
     def _move_by(self, notes: int) -> None:
+        self._pending_last, self._pending_jump = False, None  # the user took over
         if not self.note_lines:
             return
         position = max(0, min(len(self.note_lines) - 1, self._position() + notes))
@@ -289,6 +290,7 @@ class Timeline(ScrollView, can_focus=True):
         self._move_by_lines(-max(1, self.scrollable_content_region.height - 1))
 
     def _move_by_lines(self, lines: int) -> None:
+        self._pending_last, self._pending_jump = False, None
         if not self.note_lines:
             return
         target = max(0, min(len(self.lines) - 1, self.cursor + lines))
@@ -297,12 +299,12 @@ class Timeline(ScrollView, can_focus=True):
         self._move_to(self.note_lines[position])
 
     def action_first(self) -> None:
-        self._pending_last = False
+        self._pending_last, self._pending_jump = False, None
         if self.note_lines:
             self._move_to(self.note_lines[0])
 
     def action_last(self) -> None:
-        self._pending_last = self.is_loading
+        self._pending_last, self._pending_jump = self.is_loading, None
         if self.note_lines:
             self._move_to(self.note_lines[-1])
 
@@ -312,7 +314,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def jump_to_date(self, day: date) -> None:
         """Put the cursor on the first note shown for `day` (or the nearest day after it in reading order)."""
-        self._pending_jump = day
+        self._pending_jump, self._pending_last = day, False
         self._try_jump(day, final=not self.is_loading)
 
     def _try_jump(self, day: date, *, final: bool) -> None:
