@@ -135,9 +135,14 @@ def main() -> None:
     print(f"notes in timeline:      {result['notes']:,}")
     print(f"first paint:            {result['first_paint_s'] * 1000:.0f} ms  (app start → first note row drawn)")
     print(f"all notes loaded:       {result['all_loaded_s'] * 1000:.0f} ms  (background worker, UI live meanwhile)")
-    print(f"page down, widget:      mean {result['page_down_mean_ms']:.2f} ms, p95 {result['page_down_p95_ms']:.2f} ms, max {result['page_down_max_ms']:.2f} ms  ({args.pages}× move + draw a full screen)")
+    print(
+        f"page down, widget:      mean {result['page_down_mean_ms']:.2f} ms, p95 {result['page_down_p95_ms']:.2f} ms, max {result['page_down_max_ms']:.2f} ms  ({args.pages}× move + draw a full screen)"
+    )
     print(f"end key, widget:        {result['end_key_ms']:.2f} ms")
-    print(f"page down, via Pilot:   median {result['pilot_page_down_ms']:.1f} ms  (Pilot's own cost per key: {result['pilot_baseline_ms']:.1f} ms)")
+    print(
+        f"page down, via Pilot:   median {result['pilot_page_down_ms']:.1f} ms  (Pilot's own cost per key: {result['pilot_baseline_ms']:.1f} ms)"
+    )
+
 
 if __name__ == "__main__":
     main()

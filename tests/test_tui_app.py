@@ -222,7 +222,9 @@ async def test_markup_and_escapes_in_notes_show_literally(store: Store) -> None:
         from textual.widgets import Markdown
 
         body = app.screen.query_one("#note-text", Markdown)
-        rendered = "".join(strip.text for block in body.children for strip in block.render_lines(block.region.reset_offset))
+        rendered = "".join(
+            strip.text for block in body.children for strip in block.render_lines(block.region.reset_offset)
+        )
         assert MARKUP in rendered
 
 
@@ -435,7 +437,9 @@ def suggest_topic(store: Store, note_id: int, name: str, score: float) -> None:
     with store.write() as conn:
         conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
         tag_id = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()[0]
-        conn.execute("INSERT INTO note_tags (note_id, tag_id, origin, score) VALUES (?, ?, 'auto', ?)", (note_id, tag_id, score))
+        conn.execute(
+            "INSERT INTO note_tags (note_id, tag_id, origin, score) VALUES (?, ?, 'auto', ?)", (note_id, tag_id, score)
+        )
 
 
 @needs_tags
@@ -601,7 +605,9 @@ async def test_detail_shows_the_article_and_link_statuses(store: Store) -> None:
 
         article = screen.query_one("#article", Markdown)
         assert article.display
-        rendered = "".join(strip.text for block in article.children for strip in block.render_lines(block.region.reset_offset))
+        rendered = "".join(
+            strip.text for block in article.children for strip in block.render_lines(block.region.reset_offset)
+        )
         assert "[bold]not bold[/bold]" in rendered and "no escape" in rendered and "\x1b" not in rendered
 
 
@@ -613,7 +619,11 @@ async def test_palette_fetches_pending_links_in_a_worker(tmp_path: Path, monkeyp
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     try:
-        body = "<html><head><title>Queues explained</title></head><body><article><h1>Queues explained</h1>" + "<p>A queue holds work until a worker takes it. </p>" * 40 + "</article></body></html>"
+        body = (
+            "<html><head><title>Queues explained</title></head><body><article><h1>Queues explained</h1>"
+            + "<p>A queue holds work until a worker takes it. </p>" * 40
+            + "</article></body></html>"
+        )
         server.expect_request("/queues").respond_with_response(Response(body, content_type="text/html; charset=utf-8"))
         url = server.url_for("/queues")
         store = make_store(tmp_path, f"Alex, [1/15/26 8:20 AM]\nRead about queues {url}\n")

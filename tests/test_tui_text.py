@@ -43,7 +43,12 @@ def test_domain_and_day_title() -> None:
 
 def test_status_kinds() -> None:
     assert [status_kind(s) for s in ("ok", "pending", None, "failed", "gone", "blocked")] == [
-        "ok", "pending", "pending", "failed", "failed", "failed"
+        "ok",
+        "pending",
+        "pending",
+        "failed",
+        "failed",
+        "failed",
     ]
 
 

@@ -96,7 +96,12 @@ class NotebaseApp(App[None]):
     def on_notebase_app_model_loaded(self, message: ModelLoaded) -> None:
         self.model_state = message.state
         if message.error:
-            self.notify(f"Meaning search is off: the model did not load ({message.error})", severity="warning", timeout=8, markup=False)
+            self.notify(
+                f"Meaning search is off: the model did not load ({message.error})",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
 
     # -- long jobs (palette commands) ------------------------------------------------------
 
@@ -105,7 +110,12 @@ class NotebaseApp(App[None]):
         return self.job_progress is not None
 
     def start_job(
-        self, kind: str, label: str, run: Callable[[Callable[..., None]], str], *, on_done: Callable[[], None] | None = None
+        self,
+        kind: str,
+        label: str,
+        run: Callable[[Callable[..., None]], str],
+        *,
+        on_done: Callable[[], None] | None = None,
     ) -> None:
         """Run `run(progress)` in a worker; it returns a one-line summary. `on_done` follows a success."""
         if self.job_running:
@@ -161,8 +171,18 @@ def _progress_numbers(value: Any) -> tuple[float, float | None]:
         return float(value), None
     if isinstance(value, tuple) and value and all(isinstance(v, int | float) for v in value[:2]):
         return float(value[0]), float(value[1]) if len(value) > 1 else None
-    done = next((getattr(value, n) for n in ("done", "completed", "processed", "fetched", "n") if isinstance(getattr(value, n, None), int | float)), 0)
-    total = next((getattr(value, n) for n in ("total", "pending", "count") if isinstance(getattr(value, n, None), int | float)), None)
+    done = next(
+        (
+            getattr(value, n)
+            for n in ("done", "completed", "processed", "fetched", "n")
+            if isinstance(getattr(value, n, None), int | float)
+        ),
+        0,
+    )
+    total = next(
+        (getattr(value, n) for n in ("total", "pending", "count") if isinstance(getattr(value, n, None), int | float)),
+        None,
+    )
     return float(done), (float(total) if total else None)
 
 

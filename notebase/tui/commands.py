@@ -57,12 +57,22 @@ def commands(app: NotebaseApp) -> list[tuple[str, str, Callable[[], None]]]:
     if services.sample_path is not None:
         found.append(("Import the bundled sample", str(services.sample_path), partial(_import_sample, app)))
     if services.has("fetch"):
-        found.append(("Fetch pending links", "Download and clean the pages your notes link to", partial(_fetch, app, retry_failed=False)))
-        found.append(("Retry failed links", "Fetch again the links that failed before", partial(_fetch, app, retry_failed=True)))
+        found.append(
+            (
+                "Fetch pending links",
+                "Download and clean the pages your notes link to",
+                partial(_fetch, app, retry_failed=False),
+            )
+        )
+        found.append(
+            ("Retry failed links", "Fetch again the links that failed before", partial(_fetch, app, retry_failed=True))
+        )
     if services.has("index"):
         found.append(("Re-index", "Embed new and changed notes and pages for meaning search", partial(_reindex, app)))
     if services.has("topics"):
-        found.append(("Apply topics", "Suggest topic tags for notes from the topics config", partial(_apply_topics, app)))
+        found.append(
+            ("Apply topics", "Suggest topic tags for notes from the topics config", partial(_apply_topics, app))
+        )
     return found
 
 
@@ -87,10 +97,21 @@ def _describe(summary: Any) -> str:
         return "ok"
     if isinstance(summary, int | float | str):
         return f"{summary:,}" if isinstance(summary, int) else str(summary)
-    data = summary.to_json() if callable(getattr(summary, "to_json", None)) else summary if isinstance(summary, dict) else vars(summary)
+    data = (
+        summary.to_json()
+        if callable(getattr(summary, "to_json", None))
+        else summary
+        if isinstance(summary, dict)
+        else vars(summary)
+    )
     parts = []
     for key, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or key == "seconds" or (not value and key != "total"):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or key == "seconds"
+            or (not value and key != "total")
+        ):
             continue
         parts.append(f"{key.replace('_', ' ')} {value:,}")
     if isinstance(data.get("seconds"), int | float):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import threading
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -144,7 +144,11 @@ class Services:
         seen_at_bound: set[int] = set()
         limit = first
         while True:
-            kwargs: dict[str, Any] = {"tag": filters.tag, "author": filters.author, "newest_first": filters.newest_first}
+            kwargs: dict[str, Any] = {
+                "tag": filters.tag,
+                "author": filters.author,
+                "newest_first": filters.newest_first,
+            }
             if bound is not None:
                 kwargs["until" if filters.newest_first else "since"] = bound
             notes = list_notes(self.store, limit=limit + len(seen_at_bound), **kwargs)
@@ -187,7 +191,9 @@ class Services:
         return [as_dict(h) for h in hits]
 
     def related(self, note_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
-        return [as_dict(h) for h in self._fn("related", "related")(self.store, note_id, limit=limit, embedder=self.embedder)]
+        return [
+            as_dict(h) for h in self._fn("related", "related")(self.store, note_id, limit=limit, embedder=self.embedder)
+        ]
 
     def note_tags(self, note_id: int) -> list[tuple[str, str, float | None]]:
         return [tuple(t) for t in self._fn("tags", "note_tags")(self.store, note_id)]  # type: ignore[misc]

@@ -28,7 +28,10 @@ class ChoiceScreen(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Static(Content.styled(self.title_text, "bold"), id="dialog-title")
             yield OptionList(
-                *(Option(label if isinstance(label, Content) else Content(label), id=str(i)) for i, (_, label) in enumerate(self.choices)),
+                *(
+                    Option(label if isinstance(label, Content) else Content(label), id=str(i))
+                    for i, (_, label) in enumerate(self.choices)
+                ),
                 id="choices",
                 markup=False,
             )

@@ -47,7 +47,9 @@ class DetailScreen(TaggingMixin, Screen[None]):
     class Loaded(Message):
         """The note, its links (with pages when fetched) and its tags, read from the store."""
 
-        def __init__(self, note: NoteView | None, links: list[dict[str, Any]], tags: list[tuple[str, str, float | None]] | None) -> None:
+        def __init__(
+            self, note: NoteView | None, links: list[dict[str, Any]], tags: list[tuple[str, str, float | None]] | None
+        ) -> None:
             self.note, self.links, self.tags = note, links, tags
             super().__init__()
 
@@ -58,7 +60,9 @@ class DetailScreen(TaggingMixin, Screen[None]):
             self.hits, self.error = hits, error
             super().__init__()
 
-    def __init__(self, services: Services, note_id: int, *, on_tags_changed: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, services: Services, note_id: int, *, on_tags_changed: Callable[[int], None] | None = None
+    ) -> None:
         super().__init__()
         self.services = services
         self.note_id = note_id
@@ -171,7 +175,9 @@ class DetailScreen(TaggingMixin, Screen[None]):
         if not markdown:
             return
         parts: list[tuple[str, str] | str] = [(clean(link.get("title") or link["url"]), "bold $text-secondary")]
-        details = [clean(str(v)) for v in (link.get("site"), link.get("author"), (link.get("published") or "")[:10]) if v]
+        details = [
+            clean(str(v)) for v in (link.get("site"), link.get("author"), (link.get("published") or "")[:10]) if v
+        ]
         if link.get("word_count"):
             details.append(f"{link['word_count']:,} words")
         if details:
@@ -191,7 +197,11 @@ class DetailScreen(TaggingMixin, Screen[None]):
         if not self.services.has("related"):
             return
         if not self.services.semantic_ready:
-            waiting = "Related notes appear when the model has loaded." if self.app.model_state == "loading" else "Needs the embedding model."
+            waiting = (
+                "Related notes appear when the model has loaded."
+                if self.app.model_state == "loading"
+                else "Needs the embedding model."
+            )
             related.set_options([Option(Content.styled(waiting, "$text-muted italic"), disabled=True)])
             return
         self._related_asked = True
@@ -218,13 +228,19 @@ class DetailScreen(TaggingMixin, Screen[None]):
             if options:
                 options.append(None)
             when = Content.styled(_when(h.get("sent_at"), tz), "$text-muted")
-            options.append(Option(when + "\n" + Content(_squash(clean(h.get("snippet") or h.get("text") or ""), 120)), id=str(h["id"])))
+            options.append(
+                Option(
+                    when + "\n" + Content(_squash(clean(h.get("snippet") or h.get("text") or ""), 120)), id=str(h["id"])
+                )
+            )
         related.set_options(options)
 
     @on(OptionList.OptionSelected, "#related")
     def _related_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.app.push_screen(DetailScreen(self.services, int(event.option.id), on_tags_changed=self.on_tags_changed))
+            self.app.push_screen(
+                DetailScreen(self.services, int(event.option.id), on_tags_changed=self.on_tags_changed)
+            )
 
     # -- actions ---------------------------------------------------------------------------
 

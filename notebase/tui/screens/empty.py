@@ -49,7 +49,10 @@ class EmptyScreen(Screen[None]):
             yield Static(Content(WELCOME), id="welcome-text")
             sample = self.services.sample_path
             if sample is None:
-                yield Static(Content.styled("(The bundled sample export is not installed here.)", "$text-muted italic"), id="no-sample")
+                yield Static(
+                    Content.styled("(The bundled sample export is not installed here.)", "$text-muted italic"),
+                    id="no-sample",
+                )
             with Horizontal(id="welcome-buttons"):
                 if sample is not None:
                     yield Button("Import the sample (s)", id="import-sample", variant="primary")
@@ -83,7 +86,10 @@ def ask_import(app: NotebaseApp, *, on_done=None) -> None:
         if value:
             run_import(app, Path(value).expanduser(), on_done=on_done)
 
-    app.push_screen(PromptScreen("Import a Telegram export", placeholder="path to a transcript, result.json or HTML export folder"), chosen)
+    app.push_screen(
+        PromptScreen("Import a Telegram export", placeholder="path to a transcript, result.json or HTML export folder"),
+        chosen,
+    )
 
 
 def run_import(app: NotebaseApp, path, *, on_done=None) -> None:

@@ -30,7 +30,10 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="help"):
             yield Static(Content.styled("Keys", "bold"), id="dialog-title")
             with VerticalScroll():
-                lines = [Content.assemble((f"{key:>16}  ", "$text-accent bold"), (what, "$text")) for key, what in self.rows + GENERAL]
+                lines = [
+                    Content.assemble((f"{key:>16}  ", "$text-accent bold"), (what, "$text"))
+                    for key, what in self.rows + GENERAL
+                ]
                 yield Static(Content("\n").join(lines), id="help-keys")
             yield Static(Content.styled("Esc closes", "$text-muted"), id="dialog-hint")
 
@@ -39,7 +42,17 @@ class HelpScreen(ModalScreen[None]):
 
 
 # Generic scrolling keys every scrollable pane has; listing them buries the ones that matter.
-NOISE = {"scroll_left", "scroll_right", "page_left", "page_right", "scroll_home", "scroll_end", "app.focus_next", "app.focus_previous", "screen.copy_text"}
+NOISE = {
+    "scroll_left",
+    "scroll_right",
+    "page_left",
+    "page_right",
+    "scroll_home",
+    "scroll_end",
+    "app.focus_next",
+    "app.focus_previous",
+    "screen.copy_text",
+}
 
 
 def _rows(screen: Screen) -> list[tuple[str, str]]:

@@ -51,14 +51,18 @@ class MainScreen(TaggingMixin, Screen[None]):
     class SearchDone(Message):
         """Hits for one query in one mode (`final` once no better results will follow)."""
 
-        def __init__(self, generation: int, mode: str, hits: list[dict[str, Any]], final: bool, error: str | None = None) -> None:
+        def __init__(
+            self, generation: int, mode: str, hits: list[dict[str, Any]], final: bool, error: str | None = None
+        ) -> None:
             self.generation, self.mode, self.hits, self.final, self.error = generation, mode, hits, final, error
             super().__init__()
 
     class SidebarData(Message):
         """Counts for the sidebar, fresh from the store."""
 
-        def __init__(self, total: int, tags: list[tuple[str, int, int]], topics: set[str], authors: list[tuple[str, int]]) -> None:
+        def __init__(
+            self, total: int, tags: list[tuple[str, int, int]], topics: set[str], authors: list[tuple[str, int]]
+        ) -> None:
             self.total, self.tags, self.topics, self.authors = total, tags, topics, authors
             super().__init__()
 
@@ -135,7 +139,9 @@ class MainScreen(TaggingMixin, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sidebar")
     def _load_sidebar(self) -> None:
         services = self.services
-        data = self.SidebarData(services.count(), services.tag_counts(), set(services.topic_names()), services.authors())
+        data = self.SidebarData(
+            services.count(), services.tag_counts(), set(services.topic_names()), services.authors()
+        )
         if not get_current_worker().is_cancelled:
             self.post_message(data)
 
@@ -204,7 +210,9 @@ class MainScreen(TaggingMixin, Screen[None]):
             order = "newest first" if self.filters.newest_first else "oldest first"
             summary = f"{timeline.note_count:,}{'…' if timeline.is_loading else ''} notes, {order}"
         self.query_one("#filter-info", Static).update(
-            Content.assemble((clean(described) + "  " if described else "", "$text-accent bold"), (summary, "$text-muted"))
+            Content.assemble(
+                (clean(described) + "  " if described else "", "$text-accent bold"), (summary, "$text-muted")
+            )
         )
         status = self.query_one(StatusBar)
         note_id = self.current_note_id

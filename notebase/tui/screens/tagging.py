@@ -83,7 +83,9 @@ class TaggingMixin:
         if not tags:
             self.app.notify(f"Note #{note_id} has no tags.")
             return
-        choices: list[tuple[str, str | Content]] = [(name, tag_label(name, origin, score)) for name, origin, score in tags]
+        choices: list[tuple[str, str | Content]] = [
+            (name, tag_label(name, origin, score)) for name, origin, score in tags
+        ]
 
         def chosen(value: str | None) -> None:
             if value:
@@ -99,7 +101,9 @@ class TaggingMixin:
             else:
                 self.services.remove_tag(note_id, name)
         except Exception as exc:
-            self.app.call_from_thread(self.app.notify, f"Could not {change} #{name}: {exc}", severity="error", markup=False)
+            self.app.call_from_thread(
+                self.app.notify, f"Could not {change} #{name}: {exc}", severity="error", markup=False
+            )
             return
         self.app.call_from_thread(self._tag_saved, note_id, change, name)
 
@@ -112,5 +116,9 @@ class TaggingMixin:
 def tag_label(name: str, origin: str, score: float | None) -> Content:
     """A tag chip: manual tags plain, auto-suggested topics italic with their score."""
     if origin == "auto":
-        return Content.assemble(("~" + clean(name), "$text-warning italic"), (f" {score:.2f}" if score is not None else "", "$text-muted"), ("?", "$text-warning"))
+        return Content.assemble(
+            ("~" + clean(name), "$text-warning italic"),
+            (f" {score:.2f}" if score is not None else "", "$text-muted"),
+            ("?", "$text-warning"),
+        )
     return Content.styled("#" + clean(name), "$text-accent bold")

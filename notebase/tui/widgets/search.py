@@ -40,7 +40,10 @@ class SearchBox(Input):
 class SearchResults(OptionList):
     """Hits, best first: date, why it matched, the page title, then the snippet."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
 
     def __init__(self, tz: tzinfo, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -53,7 +56,9 @@ class SearchResults(OptionList):
         self.hits = hits
         options: list[Option | None] = []
         if note:
-            options.append(Option(Content.styled(clean(note), "$text-error" if failed else "$text-muted italic"), disabled=True))
+            options.append(
+                Option(Content.styled(clean(note), "$text-error" if failed else "$text-muted italic"), disabled=True)
+            )
         if not hits and not failed:
             options.append(Option(Content.styled("No matches.", "$text-muted"), disabled=True))
         for i, hit in enumerate(hits):

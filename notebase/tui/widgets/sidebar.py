@@ -18,7 +18,10 @@ from ..text import clean
 class Sidebar(OptionList):
     """Filters for the timeline: all notes, one tag or topic, one author."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
 
     class FilterChosen(Message):
         """The user picked a filter: kind is 'all', 'tag' or 'author'."""
@@ -51,7 +54,9 @@ class Sidebar(OptionList):
             room = width - cell_len(number) - 1 - (cell_len(mark[0]) if mark else 0)
             label = clean(name)
             label = set_cell_size(label, room) if cell_len(label) <= room else set_cell_size(label, room - 1) + "…"
-            return Content.assemble(*prefix, (label, "$text"), " ", (number, "$text-muted italic" if auto == count else "$text-muted"))
+            return Content.assemble(
+                *prefix, (label, "$text"), " ", (number, "$text-muted italic" if auto == count else "$text-muted")
+            )
 
         options: list[Option | None] = [Option(row(None, "All notes", total), id="all")]
         if tags:

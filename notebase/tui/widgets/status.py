@@ -43,5 +43,9 @@ class StatusBar(Horizontal):
         if progress is None:
             return
         done, total = progress
-        label.update(Content.styled(f"{self.app.job_label}: {int(done):,}" + (f"/{int(total):,}" if total else ""), "$text-accent"))  # type: ignore[attr-defined]
+        label.update(
+            Content.styled(
+                f"{self.app.job_label}: {int(done):,}" + (f"/{int(total):,}" if total else ""), "$text-accent"
+            )
+        )  # type: ignore[attr-defined]
         bar.update(total=total, progress=done)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.cells import cell_len, set_cell_size
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -401,7 +401,9 @@ class Timeline(ScrollView, can_focus=True):
         self._refresh_line(self.cursor)
 
     def _message_strip(self, message: str, width: int, base: Style) -> Strip:
-        return Strip([Segment("  " + message, self._style("message"))]).apply_style(base).adjust_cell_length(width, base)
+        return (
+            Strip([Segment("  " + message, self._style("message"))]).apply_style(base).adjust_cell_length(width, base)
+        )
 
     def _day_strip(self, header: DayHeader, width: int) -> list[Segment]:
         return [Segment(_fit(f" {day_title(header.day)}", width), self._style("day"))]
