@@ -793,3 +793,12 @@ async def test_end_and_date_jump_while_the_timeline_is_still_loading(tmp_path: P
         assert app.services.note(timeline.current_note_id).text == "note 079"  # newest of Jan 11
         await pilot.press("end")
         assert app.services.note(timeline.current_note_id).text == "note 000"
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_notebase_tui_needs_a_terminal(cli) -> None:
+    result = cli("tui", ok=False)
+    assert result.exit_code == 2 and "needs a terminal" in result.output
+    assert "Commands:" in cli().output  # bare `notebase` when piped: the help, as before

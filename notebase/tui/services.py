@@ -96,6 +96,7 @@ class Services:
         self._modules: dict[str, ModuleType | None] = {}
         self._clock = LocalClock(tz)
         self._embedder_lock = threading.Lock()
+        self._shared: dict[str, str] = {}
 
     # -- which parts of the library exist ---------------------------------------------------
 
@@ -168,14 +169,18 @@ class Services:
         if self.has("marks"):
             marks = self._fn("marks", "link_marks")(self.store, [n.id for n in notes])
         clock = self._clock
+        share = self._shared.setdefault  # authors, times, domains and tags repeat: keep one copy of each
         rows = []
         for n in notes:
             day, hhmm = clock(n.sent_ts)
             if n.id in marks:
-                links = tuple((clean(d), s) for d, s in marks[n.id])
+                links = tuple((share(d, clean(d)), share(s, s)) for d, s in marks[n.id])
             else:
-                links = tuple((domain(u), None) for u in n.links)
-            rows.append(Row(n.id, n.sent_ts, hhmm, day, one_line(n.text), n.author, tuple(n.tags), links))
+                links = tuple((share(d, d), None) for d in map(domain, n.links))
+            tags = tuple(share(t, t) for t in n.tags)
+            rows.append(
+                Row(n.id, n.sent_ts, share(hhmm, hhmm), day, one_line(n.text), share(n.author, n.author), tags, links)
+            )
         return rows
 
     # -- pages, search, tags ----------------------------------------------------------------

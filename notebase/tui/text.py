@@ -30,7 +30,7 @@ def clean(text: str) -> str:
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
-def one_line(text: str, limit: int = 400) -> str:
+def one_line(text: str, limit: int = 240) -> str:
     """The first non-blank line of `text`, cleaned, tabs as spaces, at most `limit` characters.
 
     Looks at the text line by line from the start: a pasted 50-page article costs
