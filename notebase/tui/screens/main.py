@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -167,6 +168,10 @@ class MainScreen(TaggingMixin, Screen[None]):
     @on(Timeline.Loaded)
     def _timeline_loaded(self, message: Timeline.Loaded) -> None:
         self._show_filters()
+        # 100,000 rows are long-lived: without this every full GC pass walks them all and a
+        # page-down now and then takes ~200 ms instead of ~6. Rows hold no cycles, so
+        # replaced ones are still freed by reference counting.
+        gc.freeze()
 
     @on(Timeline.NoteHighlighted)
     def _note_highlighted(self, message: Timeline.NoteHighlighted) -> None:
