@@ -116,9 +116,20 @@ class SentenceTransformerEmbedder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+        import torch  # already loaded with the model
+
+        # A query or two is latency-bound: one thread takes ~18 ms, while two threads
+        # spin-waiting on each other take 10x that on a busy 2-core machine.
+        threads = torch.get_num_threads()
+        if len(texts) <= 4 and threads > 1:
+            torch.set_num_threads(1)
+        try:
+            vectors = self._model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        finally:
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:

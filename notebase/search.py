@@ -24,6 +24,8 @@ from .fusion import rrf
 from .timeutil import iso
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import numpy as np
 
     from .embeddings import Embedder
@@ -167,7 +169,8 @@ class _Why:
 
     sources: set[str] = field(default_factory=set)  # note, page
     methods: set[str] = field(default_factory=set)  # keyword, meaning
-    snippet: str | None = None
+    kw_note: bool = False  # the note's own text matched the words
+    kw_page: int | None = None  # this linked page matched the words
     page_id: int | None = None
     page_title: str | None = None
     chunk_text: str | None = None
@@ -199,16 +202,50 @@ def search(
     with store.connect() as conn:
         allowed = _allowed_notes(conn, tag=tag, since=since, until=until)
         rankings: list[list[int]] = []
+        meaning: Future[tuple[list[int], dict[int, _Why]]] | None = None
+        if mode in ("semantic", "hybrid"):
+            assert embedder is not None
+            # Encoding the query (torch) and the full-text queries (SQLite) both release
+            # the GIL: run them side by side. In memory there is one shared connection.
+            if mode == "hybrid" and store.path != ":memory:":
+                from concurrent.futures import ThreadPoolExecutor  # only with the model loaded anyway
+
+                pool = ThreadPoolExecutor(max_workers=1)
+                meaning = pool.submit(_semantic_ranking_own_conn, store, q, embedder, depth, allowed)
+                pool.shutdown(wait=False)
         if mode in ("keyword", "hybrid"):
             rankings.append(_keyword_ranking(conn, q, depth, allowed, why))
         if mode in ("semantic", "hybrid"):
             assert embedder is not None
-            rankings.append(_semantic_ranking(store, conn, q, embedder, depth, allowed, why))
+            sem_why: dict[int, _Why] = {}
+            if meaning is not None:
+                ranking, sem_why = meaning.result()
+            else:
+                ranking = _semantic_ranking(store, conn, q, embedder, depth, allowed, sem_why)
+            rankings.append(ranking)
+            _merge_why(why, sem_why)
         fused = rrf(rankings, k=fusion.RRF_K, weights=HYBRID_WEIGHTS if len(rankings) == 2 else None)
         if q.excluded and mode != "keyword":
             fused = _drop_excluded(conn, q, fused, why)
         fused = fused[:limit]
         return _hits(conn, fused, why, q)
+
+
+def _semantic_ranking_own_conn(store: Store, q: Query, embedder: Embedder, depth: int,
+                               allowed: set[int] | None) -> tuple[list[int], dict[int, _Why]]:
+    why: dict[int, _Why] = {}
+    with store.connect() as conn:
+        return _semantic_ranking(store, conn, q, embedder, depth, allowed, why), why
+
+
+def _merge_why(into: dict[int, _Why], other: dict[int, _Why]) -> None:
+    """Add the meaning evidence to the keyword evidence; a keyword page match keeps its title."""
+    for note_id, w in other.items():
+        mine = into.setdefault(note_id, _Why())
+        mine.sources |= w.sources
+        mine.methods |= w.methods
+        if mine.kw_page is None and w.page_id is not None:
+            mine.page_id, mine.page_title, mine.chunk_text = w.page_id, w.page_title, w.chunk_text
 
 
 def _allowed_notes(conn: sqlite3.Connection, *, tag: str | None, since: int | None, until: int | None) -> set[int] | None:
@@ -223,29 +260,24 @@ def _allowed_notes(conn: sqlite3.Connection, *, tag: str | None, since: int | No
 
 def _keyword_ranking(conn: sqlite3.Connection, q: Query, depth: int, allowed: set[int] | None, why: dict[int, _Why]) -> list[int]:
     """Notes by BM25 over their text, fused (RRF) with notes whose linked pages match."""
-    note_hits = _fts(conn, "notes_fts", "bm25(notes_fts)", f"snippet(notes_fts, 0, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS})", q, depth, allowed)
+    note_hits = _fts(conn, "notes_fts", None, q, depth, allowed)
     ranking_notes = []
-    for note_id, snippet, _ in note_hits:
+    for note_id, _ in note_hits:
         w = why.setdefault(note_id, _Why())
         w.sources.add("note")
         w.methods.add("keyword")
-        w.snippet = w.snippet or snippet
+        w.kw_note = True
         ranking_notes.append(note_id)
-    page_hits = _fts(conn, "pages_fts", f"bm25(pages_fts, {TITLE_WEIGHT}, 1.0)",
-                     f"snippet(pages_fts, -1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS})", q, depth, None, extra="title")
+    page_hits = _fts(conn, "pages_fts", f"bm25({TITLE_WEIGHT}, 1.0)", q, depth, None, extra="title")
     ranking_pages: list[int] = []
     if page_hits:
-        linked = _notes_linking(conn, [pid for pid, _, _ in page_hits])
-        for page_id, snippet, title in page_hits:
+        linked = _notes_linking(conn, [pid for pid, _ in page_hits], cap=depth, allowed=allowed)
+        for page_id, title in page_hits:
             for note_id in linked.get(page_id, []):
-                if allowed is not None and note_id not in allowed:
-                    continue
                 w = why.setdefault(note_id, _Why())
                 if "page" not in w.sources:
                     w.sources.add("page")
-                    w.page_id, w.page_title = page_id, title
-                    if w.snippet is None:
-                        w.snippet = snippet
+                    w.page_id, w.page_title, w.kw_page = page_id, title, page_id
                 w.methods.add("keyword")
                 ranking_pages.append(note_id)
     if q.excluded and ranking_pages:  # a page hit must not bring back a note whose own text is excluded
@@ -258,42 +290,58 @@ def _keyword_ranking(conn: sqlite3.Connection, q: Query, depth: int, allowed: se
     return [note_id for note_id, _ in rrf([ranking_notes, ranking_pages])]
 
 
-def _fts(conn: sqlite3.Connection, table: str, rank: str, snippet: str, q: Query, depth: int,
-         allowed: set[int] | None, extra: str | None = None) -> list[tuple[int, str, str | None]]:
-    """(rowid, snippet, extra column) best first: all terms first, then any term to fill up to depth."""
-    found: dict[int, tuple[int, str, str | None]] = {}
+def _fts(conn: sqlite3.Connection, table: str, rank: str | None, q: Query, depth: int,
+         allowed: set[int] | None, extra: str | None = None) -> list[tuple[int, str | None]]:
+    """(rowid, extra column) best first: all terms first, then any term to fill up to depth.
+
+    Ordering by FTS5's own `rank` column lets it sort inside the index; snippets are
+    made later for the few final hits only (making them for every match was most of
+    the time of a common-word query).
+    """
+    found: dict[int, tuple[int, str | None]] = {}
+    rank_clause = f" AND rank MATCH '{rank}'" if rank else ""
     for strict in (True, False):
         expr = fts_expression(q, strict=strict)
         if expr is None or len(found) >= depth:
             continue
-        # Filters could make a deep list necessary; fetch more when they are set.
-        fetch = depth * 4 if allowed is not None else depth
-        sql = (f"SELECT rowid, {snippet}, {extra or 'NULL'} FROM {table} WHERE {table} MATCH ?"
-               f" ORDER BY {rank} LIMIT ?")
+        # Filtered note searches rank only the notes that pass (a short list goes into the SQL).
+        scope, scope_params = "", []
+        if allowed is not None and table == "notes_fts" and len(allowed) <= 30000:
+            scope, scope_params = f" AND rowid IN ({','.join('?' * len(allowed))})", sorted(allowed)
+        fetch = depth * 4 if allowed is not None and not scope else depth
+        sql = (f"SELECT rowid, {extra or 'NULL'} FROM {table} WHERE {table} MATCH ?{rank_clause}{scope}"
+               f" ORDER BY rank LIMIT ?")
         try:
-            rows = conn.execute(sql, (expr, fetch + len(found))).fetchall()
+            rows = conn.execute(sql, (expr, *scope_params, fetch + len(found))).fetchall()
         except sqlite3.OperationalError as exc:  # should not happen with quoted terms; never a traceback
             raise SearchError(f"cannot search for that: {exc}") from None
-        for rowid, snip, more in rows:
+        for rowid, more in rows:
             if rowid in found or (allowed is not None and table == "notes_fts" and rowid not in allowed):
                 continue
-            found[rowid] = (rowid, " ".join(snip.split()), more)
+            found[rowid] = (rowid, more)
             if len(found) >= depth:
                 break
     return list(found.values())
 
 
-def _notes_linking(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, list[int]]:
+def _notes_linking(conn: sqlite3.Connection, page_ids: Sequence[int], *, cap: int, allowed: set[int] | None = None,
+                   exclude: int | None = None) -> dict[int, list[int]]:
+    """Notes linking to each page, pages taken best first until `cap` notes are found.
+
+    A popular page can be linked from thousands of notes; the ranking needs only `cap`.
+    """
     out: dict[int, list[int]] = {}
-    for start in range(0, len(page_ids), 30000):
-        part = page_ids[start : start + 30000]
-        marks = ",".join("?" * len(part))
-        for page_id, note_id in conn.execute(
-            f"SELECT l.page_id, nl.note_id FROM links l JOIN note_links nl ON nl.link_id = l.id"
-            f" WHERE l.page_id IN ({marks}) ORDER BY nl.note_id",
-            list(part),
-        ):
-            out.setdefault(page_id, []).append(note_id)
+    total = 0
+    for page_id in page_ids:
+        notes = [n for (n,) in conn.execute(
+            "SELECT nl.note_id FROM links l JOIN note_links nl ON nl.link_id = l.id WHERE l.page_id = ?"
+            " ORDER BY nl.note_id LIMIT ?", (page_id, cap if allowed is None else cap * 20),
+        ) if n != exclude and (allowed is None or n in allowed)][: cap - total]
+        if notes:
+            out[page_id] = notes
+            total += len(notes)
+        if total >= cap:
+            break
     return out
 
 
@@ -328,7 +376,7 @@ def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, 
 
     scores: dict[int, float] = {}
     if len(index.note_ids):
-        sims = (index.notes @ queries.T).max(axis=1)
+        sims = index.notes @ queries[0] if len(queries) == 1 else (index.notes @ queries.T).max(axis=1)
         if allowed is not None or exclude is not None:
             keep = np.isin(index.note_ids, list(allowed)) if allowed is not None else np.ones(len(sims), dtype=bool)
             if exclude is not None:
@@ -342,7 +390,7 @@ def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, 
                 w.sources.add("note")
                 w.methods.add("meaning")
     if len(index.chunk_ids):
-        sims = (index.chunks @ queries.T).max(axis=1)
+        sims = index.chunks @ queries[0] if len(queries) == 1 else (index.chunks @ queries.T).max(axis=1)
         best_pages: dict[int, tuple[float, int]] = {}
         for row in _top(sims, depth * 4):
             if sims[row] <= 0:
@@ -353,7 +401,7 @@ def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, 
             if len(best_pages) >= depth:
                 break
         if best_pages:
-            linked = _notes_linking(conn, list(best_pages))
+            linked = _notes_linking(conn, list(best_pages), cap=depth, allowed=allowed, exclude=exclude)
             titles = dict(conn.execute(
                 f"SELECT id, title FROM pages WHERE id IN ({','.join('?' * len(best_pages))})", list(best_pages)
             ).fetchall())
@@ -367,11 +415,10 @@ def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, 
                     w.methods.add("meaning")
                     if score > scores.get(note_id, -np.inf):
                         scores[note_id] = score
-                        if w.page_id is None or "keyword" not in w.methods:
-                            if row not in chunk_text:
-                                chunk_text[row] = conn.execute("SELECT text FROM chunks WHERE id = ?", (int(index.chunk_ids[row]),)).fetchone()
-                            w.page_id, w.page_title = page_id, titles.get(page_id)
-                            w.chunk_text = chunk_text[row][0] if chunk_text[row] else None
+                        if row not in chunk_text:
+                            chunk_text[row] = conn.execute("SELECT text FROM chunks WHERE id = ?", (int(index.chunk_ids[row]),)).fetchone()
+                        w.page_id, w.page_title = page_id, titles.get(page_id)
+                        w.chunk_text = chunk_text[row][0] if chunk_text[row] else None
     return [note_id for note_id, _ in sorted(scores.items(), key=lambda kv: -kv[1])][:depth]
 
 
@@ -418,6 +465,8 @@ def _hits(conn: sqlite3.Connection, fused: list[tuple[int, float]], why: dict[in
         per = urls.setdefault(note_id, {})
         per.setdefault(page_id, url)
         per.setdefault(-1, url)  # the note's first link
+    note_snips, page_snips = _snippets(conn, q, [n for n in ids if why.get(n, _Why()).kw_note],
+                                       {w.kw_page for n in ids if (w := why.get(n, _Why())).kw_page is not None})
     hits = []
     for note_id, score in fused:
         row = rows.get(note_id)
@@ -426,8 +475,8 @@ def _hits(conn: sqlite3.Connection, fused: list[tuple[int, float]], why: dict[in
         w = why.get(note_id, _Why())
         matched: list[str] = [s for s in ("note", "page") if s in w.sources]
         matched += [m for m in ("keyword", "meaning") if m in w.methods]
-        if w.snippet:  # FTS5's own snippet, from the note or the page
-            snippet = w.snippet
+        if note_id in note_snips or w.kw_page in page_snips:  # FTS5's own snippet, from the note or the page
+            snippet = note_snips.get(note_id) or page_snips[w.kw_page]  # type: ignore[index]
         elif w.chunk_text:  # found by meaning through a page: show the passage that matched
             snippet = excerpt(w.chunk_text, q.highlight_words)
         else:
@@ -439,6 +488,24 @@ def _hits(conn: sqlite3.Connection, fused: list[tuple[int, float]], why: dict[in
             page_title=w.page_title if "page" in w.sources else None, url=url or per.get(-1), tags=tags.get(note_id, []),
         ))
     return hits
+
+
+def _snippets(conn: sqlite3.Connection, q: Query, note_ids: list[int], page_ids: set[int | None]) -> tuple[dict[int, str], dict[int, str]]:
+    """FTS5 snippets, matched words marked, for the final hits only."""
+    expr = fts_expression(q, strict=False) or fts_expression(q, strict=True) if q.positive else None
+    notes: dict[int, str] = {}
+    pages: dict[int, str] = {}
+    if expr is None:
+        return notes, pages
+    marks = f"'{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS}"
+    for table, column, ids, out in (("notes_fts", 0, note_ids, notes), ("pages_fts", -1, [p for p in page_ids if p is not None], pages)):
+        if ids:
+            for rowid, snip in conn.execute(
+                f"SELECT rowid, snippet({table}, {column}, {marks}) FROM {table} WHERE {table} MATCH ?"
+                f" AND rowid IN ({','.join('?' * len(ids))})", [expr, *ids]
+            ):
+                out[rowid] = " ".join(snip.split())
+    return notes, pages
 
 
 def excerpt(text: str, words: Sequence[str], width: int = 160) -> str:
