@@ -117,22 +117,22 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
         fail(f"{file}: {exc}")
     except OSError as exc:
         fail(f"{file}: {exc.strerror or exc}")
+    if not as_json:  # say what was imported before the slower steps start
+        if result.added == 0:
+            click.echo(f"{file}: {result.messages} messages, all already imported; nothing added.")
+        else:
+            click.echo(
+                f"{file}: imported {result.added} new notes from {result.messages} messages"
+                f" ({result.duplicates} already there), {result.links} links ({result.new_links} new)"
+                f" in {result.seconds:.1f}s."
+            )
     fetched = None if no_fetch else _fetch_after_import(ctx, result.added)
+    if fetched is not None and not as_json:
+        _echo_fetch_summary(fetched)
     if not no_embed and result.added:
         _embed_new(ctx, list(result.note_ids))
     if as_json:
         echo_json(result.to_json() | ({"fetch": fetched.to_json()} if fetched is not None else {}))
-        return
-    if result.added == 0:
-        click.echo(f"{file}: {result.messages} messages, all already imported; nothing added.")
-    else:
-        click.echo(
-            f"{file}: imported {result.added} new notes from {result.messages} messages"
-            f" ({result.duplicates} already there), {result.links} links ({result.new_links} new)"
-            f" in {result.seconds:.1f}s."
-        )
-    if fetched is not None:
-        _echo_fetch_summary(fetched)
 
 
 class _progress:
