@@ -88,7 +88,11 @@ def _sections(body: str) -> list[list[str]]:
 
 
 def _fit(section: list[str], budget: int, count: Callable[[str], int]) -> list[tuple[bool, str]]:
-    """(starts a section, piece) with every piece within budget: long paragraphs split by sentence, then words."""
+    """(starts a section, piece) with every piece within budget: long paragraphs split by sentence, then words.
+
+    Token counts are summed per sentence or word rather than recounted for every
+    growing buffer, which keeps a real tokenizer linear in the page length.
+    """
     out: list[tuple[bool, str]] = []
     for i, paragraph in enumerate(section):
         first = i == 0
@@ -96,28 +100,36 @@ def _fit(section: list[str], budget: int, count: Callable[[str], int]) -> list[t
             out.append((first, paragraph))
             continue
         buf: list[str] = []
+        size = 0
         for sentence in _SENTENCE_END.split(paragraph):
-            for part in _split_words(sentence, budget, count):
-                if buf and count(" ".join([*buf, part])) > budget:
+            for part, n in _split_words(sentence, budget, count):
+                if buf and size + n > budget:
                     out.append((first, " ".join(buf)))
-                    first, buf = False, []
+                    first, buf, size = False, [], 0
                 buf.append(part)
+                size += n
         if buf:
             out.append((first, " ".join(buf)))
     return out
 
 
-def _split_words(sentence: str, budget: int, count: Callable[[str], int]) -> list[str]:
-    if count(sentence) <= budget:
-        return [sentence]
-    words, parts, buf = sentence.split(), [], []  # type: list[str], list[str], list[str]
-    for word in words:
-        if buf and count(" ".join([*buf, word])) > budget:
-            parts.append(" ".join(buf))
-            buf = []
+def _split_words(sentence: str, budget: int, count: Callable[[str], int]) -> list[tuple[str, int]]:
+    """The sentence, or pieces of it within budget, with their token counts."""
+    n = count(sentence)
+    if n <= budget:
+        return [(sentence, n)]
+    parts: list[tuple[str, int]] = []
+    buf: list[str] = []
+    size = 0
+    for word in sentence.split():
+        w = count(word)
+        if buf and size + w > budget:
+            parts.append((" ".join(buf), size))
+            buf, size = [], 0
         buf.append(word)
+        size += w
     if buf:
-        parts.append(" ".join(buf))
+        parts.append((" ".join(buf), size))
     return parts
 
 
