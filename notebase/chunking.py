@@ -139,6 +139,6 @@ def _tail(parts: list[str], overlap: int, count: Callable[[str], int]) -> str:
         return ""
     words = parts[-1].split()
     tail: list[str] = []
-    while words and count(" ".join([words[-1], *tail])) <= overlap:
+    while words and count(" ".join(["…", words[-1], *tail])) <= overlap:
         tail.insert(0, words.pop())
     return ("… " + " ".join(tail)) if tail and words else ""
