@@ -43,6 +43,7 @@ Z_MIN = 3.75
 MIN_GAP = 0.12
 MARGIN = 1.5
 TOP_K = 2
+CHUNK = 20_000  # notes scored at a time
 
 DEFAULT_TOPICS_TOML = '''\
 # notebase topics: notes similar enough to a topic get it as an automatic tag.
@@ -224,17 +225,23 @@ def suggest(store: Store, embedder: Embedder, *, note_ids: list[int] | range | N
     topics = store_topics(store) if topics is None else topics
     if not topics:
         return []
-    notes, candidates = _note_vectors(store, embedder, note_ids)
-    if not notes:
+    if note_ids is None:
+        with store.connect() as conn:
+            note_ids = [r[0] for r in conn.execute("SELECT id FROM notes ORDER BY id")]
+    ids = list(note_ids)
+    if not ids:
         return []
     protos = _prototypes(store, embedder, topics)
     background = embedder.encode(BACKGROUND)
     stats = [(float(s.mean()), float(s.std()) or 1e-6) for s in (topic_scores(background, p) for p in protos)]
-    scores = np.stack([topic_scores(candidates, p) for p in protos], axis=1)  # (candidates, topics)
-    owner = np.array([n for n, _ in notes])
     best: dict[int, np.ndarray] = {}
-    for row, note_id in enumerate(owner):
-        best[note_id] = np.maximum(best[note_id], scores[row]) if note_id in best else scores[row]
+    for start in range(0, len(ids), CHUNK):  # bounded memory and SQL parameters on a million notes
+        notes, candidates = _note_vectors(store, embedder, ids[start : start + CHUNK])
+        if not notes:
+            continue
+        scores = np.stack([topic_scores(candidates, p) for p in protos], axis=1)  # (candidates, topics)
+        for row, (note_id, _) in enumerate(notes):
+            best[note_id] = np.maximum(best[note_id], scores[row]) if note_id in best else scores[row]
     removed = _removed(store)
     out = []
     for note_id, s in best.items():
@@ -278,11 +285,13 @@ def apply(store: Store, embedder: Embedder, *, note_ids: list[int] | range | Non
                 (s.note_id, tag_id, s.score),
             )
             changed += cur.rowcount
-        scope = "" if note_ids is None else f" AND nt.note_id IN ({','.join(str(int(n)) for n in note_ids)})"
         stale = conn.execute(
-            f"SELECT nt.note_id, nt.tag_id, t.name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id"
-            f" WHERE nt.origin = 'auto' AND nt.removed = 0{scope}"
+            "SELECT nt.note_id, nt.tag_id, t.name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id"
+            " WHERE nt.origin = 'auto' AND nt.removed = 0"
         ).fetchall()
+        if note_ids is not None:
+            scope = set(note_ids)
+            stale = [row for row in stale if row[0] in scope]
         gone = [(n, tag_id) for n, tag_id, name in stale if (n, name.lower()) not in keep]
         conn.executemany("DELETE FROM note_tags WHERE note_id = ? AND tag_id = ? AND origin = 'auto'", gone)
     return changed
