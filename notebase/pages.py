@@ -15,15 +15,14 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .db import Store
+from .db import Store, transaction
 from .links import normalize_url, url_host
 
 if TYPE_CHECKING:  # httpx and lxml load only when fetching: `show` and `links` stay quick
@@ -295,18 +294,6 @@ def _page_url(final_url: str, canonical: str | None) -> str:
     return normalize_url(final_url)
 
 
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Like Store.write, on a connection the caller keeps open."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
 def _save(conn: sqlite3.Connection, link: _Link, result: FetchResult, article: Article | None) -> str:
     """Write one link's outcome (and its page) in a short transaction; returns the final status."""
     status, error = result.status, result.error
@@ -323,7 +310,7 @@ def _save(conn: sqlite3.Connection, link: _Link, result: FetchResult, article: A
     if content_hash is not None and link.content_hash is not None:
         changed = int(content_hash != link.content_hash)
     fetched_at = int(result.fetched_at or time.time())
-    with _transaction(conn):
+    with transaction(conn):
         if status == "ok" and article is not None:
             page_id = _upsert_page(conn, result, article, content_hash, fetched_at)
         conn.execute(

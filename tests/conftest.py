@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from pytest_httpserver import HTTPServer
 
 from notebase.cli import main
 from notebase.db import Store
@@ -21,6 +23,21 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present on this machine")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def _http_server() -> Iterator[HTTPServer]:
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)  # threaded: concurrency tests need it
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def server(_http_server: HTTPServer) -> Iterator[HTTPServer]:
+    """A real HTTP server on 127.0.0.1 serving what the test registers; cleared after each test."""
+    yield _http_server
+    _http_server.clear()
 
 
 @pytest.fixture

@@ -33,21 +33,6 @@ def page(title: str) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(server: HTTPServer) -> Iterator[None]:
-    yield
-    server.clear()
-
-
 def run(tmp_path: Path, *args: str) -> tuple[int, str]:
     """Run `notebase --home tmp_path ARGS`; (exit code, stdout)."""
     result = CliRunner().invoke(main, ["--home", str(tmp_path / "home"), *args], catch_exceptions=False)

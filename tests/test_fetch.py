@@ -22,21 +22,6 @@ from notebase.fetch import USER_AGENT, FetchOptions, FetchResult, _retry_after, 
 ARTICLE = "<html><head><title>A page</title></head><body><article><p>" + "Words of the article. " * 60 + "</p></article></body></html>"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)  # threaded: concurrency tests need it
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(server: HTTPServer) -> Iterator[None]:
-    yield
-    server.clear()
-
-
 def fetch(*urls: str, **options) -> list[FetchResult]:
     """Fetch URLs with the real fetcher; results in the order of `urls`."""
 

@@ -27,21 +27,6 @@ def article(title: str, text: str = WORDS * 6, *, head: str = "") -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.clear()
-    srv.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(server: HTTPServer) -> Iterator[None]:
-    yield
-    server.clear()
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(tmp_path / "notes.db")
