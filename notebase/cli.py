@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -92,6 +94,26 @@ def main(ctx: click.Context, home: str | None) -> None:
             click.echo(ctx.get_help())
 
 
+@contextmanager
+def _terminal_progress(label: str, *, bar: bool = True, enabled: bool = True, extra: str = "", **fields: Any) -> Iterator[Callable[..., None] | None]:
+    """A transient Rich progress line on stderr when it is a terminal; yields `update(**task_fields)` or None."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns: list[Any] = [SpinnerColumn(), TextColumn(label)]
+    if bar:
+        columns += [BarColumn(), MofNCompleteColumn()]
+    if extra:
+        columns.append(TextColumn(extra))
+    columns.append(TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=None, **fields)
+        yield lambda **update: progress.update(task, **update)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", default="auto", show_default=True, type=click.Choice(["auto", "telegram-text", "telegram-json", "telegram-html"]), help="Export format; detected from content by default.")
@@ -111,7 +133,8 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
     tz = _tz(tz_name)
     store = ctx.store
     try:
-        with _progress(file) as progress:
+        with _terminal_progress("importing {task.completed:,} messages", bar=False, enabled=_is_big(file)) as update:
+            progress = (lambda n: update(completed=n)) if update else None
             result = import_file(store, file, fmt=fmt, tz=tz, date_order=date_order, chat=chat, all_chats=all_chats, progress=progress)
     except ImportFormatError as exc:
         fail(f"{file}: {exc}")
@@ -133,33 +156,6 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
         _embed_new(ctx, list(result.note_ids))
     if as_json:
         echo_json(result.to_json() | ({"fetch": fetched.to_json()} if fetched is not None else {}))
-
-
-class _progress:
-    """A Rich progress line on a terminal for big files; nothing otherwise."""
-
-    def __init__(self, file: Path) -> None:
-        try:
-            big = file.is_file() and file.stat().st_size > 2_000_000
-        except OSError:
-            big = False
-        self.enabled = big and sys.stderr.isatty()
-        self._progress: Any = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(SpinnerColumn(), TextColumn("importing {task.completed:,} messages"), TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self._progress.start()
-        task = self._progress.add_task("import", total=None)
-        return lambda n: self._progress.update(task, completed=n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 @main.command("notes")
@@ -270,8 +266,8 @@ def _embed_new(ctx: Context, note_ids: list[int]) -> None:
 
     try:
         embedder = load_embedder(configured_model(ctx.home))
-        with _index_progress() as progress:
-            summary = index_pending(ctx.store, embedder, progress=progress)
+        with _terminal_progress("embedding") as update:
+            summary = index_pending(ctx.store, embedder, progress=_index_callback(update))
         tagged = apply(ctx.store, embedder, note_ids=note_ids)
     except (ModelError, TopicsError) as exc:
         click.echo(f"notebase: warning: notes imported but not indexed ({exc}); run: notebase index", err=True)
@@ -279,23 +275,16 @@ def _embed_new(ctx: Context, note_ids: list[int]) -> None:
     click.echo(f"indexed {summary.embedded} items with {summary.model}; {tagged} topic tags", err=True)
 
 
-class _index_progress:
-    """A progress bar for embedding on a terminal; nothing otherwise."""
+def _index_callback(update: Callable[..., None] | None) -> Callable[[int, int], None] | None:
+    return (lambda done, total: update(completed=done, total=total)) if update else None
 
-    def __enter__(self):
-        if not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self._progress = Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self._progress.start()
-        task = self._progress.add_task("embed", total=None)
-        return lambda done, total: self._progress.update(task, completed=done, total=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if getattr(self, "_progress", None) is not None:
-            self._progress.stop()
+def _is_big(file: Path) -> bool:
+    """Only files that take a moment get a progress line."""
+    try:
+        return file.is_file() and file.stat().st_size > 2_000_000
+    except OSError:
+        return False
 
 
 @main.command("index")
@@ -308,8 +297,8 @@ def index_cmd(ctx: Context, rebuild: bool, model: str | None, as_json: bool) -> 
     from .index import index_pending
 
     embedder = _embedder(ctx, model)
-    with _index_progress() as progress:
-        summary = index_pending(ctx.store, embedder, rebuild=rebuild, progress=progress)
+    with _terminal_progress("embedding") as update:
+        summary = index_pending(ctx.store, embedder, rebuild=rebuild, progress=_index_callback(update))
     if as_json:
         echo_json(summary.to_json())
         return
@@ -513,7 +502,8 @@ def _run_fetch(ctx: Context, **options: Any) -> Any:
     """fetch_links with a progress bar on a terminal (stderr: done, ok, failed)."""
     from .pages import fetch_links
 
-    with _FetchBar() as progress:
+    with _terminal_progress("fetching", extra="ok {task.fields[ok]} · failed {task.fields[failed]}", ok=0, failed=0) as update:
+        progress = (lambda p: update(completed=p.done, total=p.total, ok=p.ok, failed=p.failed)) if update else None
         return fetch_links(ctx.store, progress=progress, **options)
 
 
@@ -541,33 +531,6 @@ def _echo_fetch_summary(summary: Any, limit: int = 20) -> None:
         click.echo(f"  {failure['status']:<8} {failure['url']}  {failure['error'] or ''}")
     if len(summary.failures) > limit:
         click.echo(f"  … and {len(summary.failures) - limit} more (notebase links --status failed)")
-
-
-class _FetchBar:
-    """A Rich progress bar for fetching on a terminal's stderr; nothing otherwise."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self._progress: Any = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("ok {task.fields[ok]} · failed {task.fields[failed]}"), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
-        )
-        self._progress.start()
-        task = self._progress.add_task("fetch", total=None, ok=0, failed=0)
-        return lambda p: self._progress.update(task, completed=p.done, total=p.total, ok=p.ok, failed=p.failed)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 if __name__ == "__main__":
