@@ -8,6 +8,14 @@ the packaged all-MiniLM-L6-v2, and the 300 test claims are run through
 `notebase.search.search` in keyword, semantic and hybrid mode. Published:
 BM25 0.665 (BEIR), all-MiniLM-L6-v2 0.645 (MTEB). Data: ../shared/bench/retrieval
 (read in place, never copied). Keep --db to reuse the vectors between runs.
+
+Measured (2-core CPU VM, docs as notes, 300 test queries):
+    keyword   nDCG@10 0.660  recall@100 0.878   (published BM25 0.665)
+    semantic  nDCG@10 0.644  recall@100 0.925   (published all-MiniLM-L6-v2 0.645)
+    hybrid    nDCG@10 0.688  recall@100 0.959   (RRF k=60, depth 100, weights 1:1)
+Fusion tuning tried, hybrid nDCG@10: k=20 0.693, k=100 0.687, weights keyword 1.3 0.688,
+meaning 1.3 0.678, depth 50 0.688. The standard k=60, 1:1 stays: the gains are within noise.
+Embedding the 5,183 abstracts took 20 min on this machine (MiniLM at ~4 abstracts/s).
 """
 
 from __future__ import annotations

@@ -24,8 +24,6 @@ from .fusion import rrf
 from .timeutil import iso
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     import numpy as np
 
     from .embeddings import Embedder
@@ -202,40 +200,20 @@ def search(
     with store.connect() as conn:
         allowed = _allowed_notes(conn, tag=tag, since=since, until=until)
         rankings: list[list[int]] = []
-        meaning: Future[tuple[list[int], dict[int, _Why]]] | None = None
-        if mode in ("semantic", "hybrid"):
-            assert embedder is not None
-            # Encoding the query (torch) and the full-text queries (SQLite) both release
-            # the GIL: run them side by side. In memory there is one shared connection.
-            if mode == "hybrid" and store.path != ":memory:":
-                from concurrent.futures import ThreadPoolExecutor  # only with the model loaded anyway
-
-                pool = ThreadPoolExecutor(max_workers=1)
-                meaning = pool.submit(_semantic_ranking_own_conn, store, q, embedder, depth, allowed)
-                pool.shutdown(wait=False)
         if mode in ("keyword", "hybrid"):
             rankings.append(_keyword_ranking(conn, q, depth, allowed, why))
         if mode in ("semantic", "hybrid"):
             assert embedder is not None
+            # Its own evidence, merged after: a keyword page match keeps its title and snippet.
+            # (Running the two rankings in parallel threads measured no faster on 2 cores.)
             sem_why: dict[int, _Why] = {}
-            if meaning is not None:
-                ranking, sem_why = meaning.result()
-            else:
-                ranking = _semantic_ranking(store, conn, q, embedder, depth, allowed, sem_why)
-            rankings.append(ranking)
+            rankings.append(_semantic_ranking(store, conn, q, embedder, depth, allowed, sem_why))
             _merge_why(why, sem_why)
         fused = rrf(rankings, k=fusion.RRF_K, weights=HYBRID_WEIGHTS if len(rankings) == 2 else None)
         if q.excluded and mode != "keyword":
             fused = _drop_excluded(conn, q, fused, why)
         fused = fused[:limit]
         return _hits(conn, fused, why, q)
-
-
-def _semantic_ranking_own_conn(store: Store, q: Query, embedder: Embedder, depth: int,
-                               allowed: set[int] | None) -> tuple[list[int], dict[int, _Why]]:
-    why: dict[int, _Why] = {}
-    with store.connect() as conn:
-        return _semantic_ranking(store, conn, q, embedder, depth, allowed, why), why
 
 
 def _merge_why(into: dict[int, _Why], other: dict[int, _Why]) -> None:
