@@ -67,7 +67,9 @@ class Query:
     @property
     def highlight_words(self) -> list[str]:
         found = [w for t in [*self.words, *self.phrases] for w in re.findall(r"[^\W_]+", t)]
-        return found + [p for t in self.prefixes for p in re.findall(r"[^\W_]+", t)]
+        found += [p for t in self.prefixes for p in re.findall(r"[^\W_]+", t)]
+        content = [w for w in found if w.lower() not in _STOPWORDS]
+        return content or found  # mark "that" only when it is all there is
 
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
