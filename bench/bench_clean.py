@@ -27,7 +27,22 @@ def real_pages(directory: Path) -> list[tuple[str, bytes]]:
 def generated_pages(n: int = 200, seed: int = 7) -> list[tuple[str, bytes]]:
     """Article pages with the usual furniture: navigation, sidebar, comments, footer, scripts."""
     rng = random.Random(seed)
-    words = ["tea", "kettle", "harbour", "ferry", "bakery", "river", "market", "council", "budget", "school", "rain", "garden", "library", "museum"]
+    words = [
+        "tea",
+        "kettle",
+        "harbour",
+        "ferry",
+        "bakery",
+        "river",
+        "market",
+        "council",
+        "budget",
+        "school",
+        "rain",
+        "garden",
+        "library",
+        "museum",
+    ]
 
     def sentence() -> str:
         return " ".join(rng.choice(words) for _ in range(rng.randint(8, 20))).capitalize() + "."
@@ -69,7 +84,9 @@ def main() -> None:
     print(f"{n} pages from {source} (average {size / 1024:.0f} KB of HTML)")
     print(f"per core: {n / cpu:.1f} pages/s ({cpu:.1f} CPU s); wall clock: {n / wall:.1f} pages/s")
     per_page.sort()
-    print(f"per page: median {statistics.median(per_page) * 1000:.1f} ms, p95 {per_page[int(0.95 * len(per_page))] * 1000:.1f} ms, max {per_page[-1] * 1000:.0f} ms")
+    print(
+        f"per page: median {statistics.median(per_page) * 1000:.1f} ms, p95 {per_page[int(0.95 * len(per_page))] * 1000:.1f} ms, max {per_page[-1] * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

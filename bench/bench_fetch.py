@@ -28,7 +28,30 @@ from datetime import UTC
 from pathlib import Path
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
-_WORDS = ["harbour", "ferry", "bakery", "council", "budget", "school", "garden", "library", "museum", "river", "market", "storm", "election", "railway", "bridge", "festival", "theatre", "hospital", "science", "football", "weather", "island"]
+_WORDS = [
+    "harbour",
+    "ferry",
+    "bakery",
+    "council",
+    "budget",
+    "school",
+    "garden",
+    "library",
+    "museum",
+    "river",
+    "market",
+    "storm",
+    "election",
+    "railway",
+    "bridge",
+    "festival",
+    "theatre",
+    "hospital",
+    "science",
+    "football",
+    "weather",
+    "island",
+]
 
 
 def article_html(n: int) -> bytes:
@@ -61,7 +84,8 @@ def serve(port: int, delay: float, ready) -> None:  # runs in the server process
                 body = article_html(n)
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                    + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
                 )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -107,7 +131,11 @@ def main() -> None:
             lines = []
             for n in range(args.pages):
                 minute = n % (24 * 60)
-                lines += [f"Bench, [1/{1 + n // 1440}/26 {minute // 60:02d}:{minute % 60:02d}]", f"page {n}: http://{HOSTS[n % len(HOSTS)]}:{port}/story/{n}", ""]
+                lines += [
+                    f"Bench, [1/{1 + n // 1440}/26 {minute // 60:02d}:{minute % 60:02d}]",
+                    f"page {n}: http://{HOSTS[n % len(HOSTS)]}:{port}/story/{n}",
+                    "",
+                ]
             transcript = Path(tmp) / "links.txt"
             transcript.write_text("\n".join(lines))
             store = Store(Path(tmp) / "bench.db")
@@ -133,9 +161,13 @@ def main() -> None:
 
     ideal = args.pages / args.concurrency * args.delay
     budget = 1.25 * ideal + cleaning
-    print(f"{args.pages} pages, {args.delay * 1000:.0f} ms each, concurrency {args.concurrency} ({len(HOSTS)} hosts × {args.per_host})")
+    print(
+        f"{args.pages} pages, {args.delay * 1000:.0f} ms each, concurrency {args.concurrency} ({len(HOSTS)} hosts × {args.per_host})"
+    )
     print(f"statuses: {', '.join(f'{k} {v}' for k, v in summary.counts.items() if v)}")
-    print(f"fetch run: {elapsed:.2f} s = {args.pages / elapsed:.1f} pages/s (ideal {ideal:.1f} s; cleaning alone {cleaning:.1f} CPU s)")
+    print(
+        f"fetch run: {elapsed:.2f} s = {args.pages / elapsed:.1f} pages/s (ideal {ideal:.1f} s; cleaning alone {cleaning:.1f} CPU s)"
+    )
     print(f"budget 1.25 × ideal + cleaning = {budget:.1f} s: {'within' if elapsed <= budget else 'OVER'}")
     print(f"peak RSS: {peak_mb:.0f} MB in this process, {worker_mb:.0f} MB in the largest cleaning worker")
 

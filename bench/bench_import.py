@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -51,7 +50,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="notebase-bench-"))
     export = work / "export.txt"
     t = time.perf_counter()
-    subprocess.run([sys.executable, str(HERE / "gen_transcript.py"), str(export), "--messages", str(opts.messages)], check=True)
+    subprocess.run(
+        [sys.executable, str(HERE / "gen_transcript.py"), str(export), "--messages", str(opts.messages)], check=True
+    )
     size_mb = export.stat().st_size / 1e6
     print(f"generated {opts.messages:,} messages, {size_mb:.0f} MB in {time.perf_counter() - t:.1f}s")
 

@@ -60,10 +60,14 @@ def build(home: Path, notes: int, pages: int) -> Store:
         links = conn.execute("SELECT id, normalized_url FROM links ORDER BY id LIMIT ?", (pages,)).fetchall()
         for link_id, url in links:
             paragraphs = ["# " + " ".join(rng.choices(WORDS, k=5))]
-            paragraphs += [" ".join(rng.choices(WORDS, k=rng.randint(40, 120))) + "." for _ in range(rng.randint(3, 12))]
+            paragraphs += [
+                " ".join(rng.choices(WORDS, k=rng.randint(40, 120))) + "." for _ in range(rng.randint(3, 12))
+            ]
             markdown = "\n\n".join(paragraphs)
-            page_id = conn.execute("INSERT INTO pages (url, title, markdown, word_count) VALUES (?, ?, ?, ?)",
-                                   (url, " ".join(rng.choices(WORDS, k=4)).title(), markdown, len(markdown.split()))).lastrowid
+            page_id = conn.execute(
+                "INSERT INTO pages (url, title, markdown, word_count) VALUES (?, ?, ?, ?)",
+                (url, " ".join(rng.choices(WORDS, k=4)).title(), markdown, len(markdown.split())),
+            ).lastrowid
             conn.execute("UPDATE links SET status = 'ok', page_id = ? WHERE id = ?", (page_id, link_id))
     return store
 
@@ -106,16 +110,20 @@ def main() -> None:
         summary = index_pending(store, embedder)
         index_seconds = time.perf_counter() - t
         with store.connect() as conn:
-            texts = [clean_for_embedding(r[0]) for r in conn.execute("SELECT text FROM notes WHERE id <= ?", (args.embed,))]
+            texts = [
+                clean_for_embedding(r[0]) for r in conn.execute("SELECT text FROM notes WHERE id <= ?", (args.embed,))
+            ]
             texts += [r[0] for r in conn.execute("SELECT text FROM chunks")]
         texts = [t for t in texts if t.strip()]
         t = time.perf_counter()
         embedder._model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)  # type: ignore[attr-defined]
         raw_seconds = time.perf_counter() - t
         ratios.append(raw_seconds / index_seconds)
-        print(f"round {round_ + 1}: index_pending {summary.notes_embedded:,} notes + {summary.chunks_embedded:,} chunks"
-              f" in {index_seconds:.1f}s ({summary.embedded / index_seconds:,.0f}/s); raw model.encode of the same"
-              f" {len(texts):,} texts {raw_seconds:.1f}s; ratio {ratios[-1]:.2f}")
+        print(
+            f"round {round_ + 1}: index_pending {summary.notes_embedded:,} notes + {summary.chunks_embedded:,} chunks"
+            f" in {index_seconds:.1f}s ({summary.embedded / index_seconds:,.0f}/s); raw model.encode of the same"
+            f" {len(texts):,} texts {raw_seconds:.1f}s; ratio {ratios[-1]:.2f}"
+        )
     print(f"indexing throughput ratio: median {statistics.median(ratios):.2f}, best {max(ratios):.2f}")
     t = time.perf_counter()
     again = index_pending(store, embedder)
@@ -124,8 +132,10 @@ def main() -> None:
     # 2. Warm query latency per mode.
     t = time.perf_counter()
     index = vector_index(store, embedder.model_id)
-    print(f"vectors loaded: {len(index.note_ids):,} notes + {len(index.chunk_ids):,} chunks, {index.nbytes / 2**20:.0f} MiB,"
-          f" in {time.perf_counter() - t:.2f}s")
+    print(
+        f"vectors loaded: {len(index.note_ids):,} notes + {len(index.chunk_ids):,} chunks, {index.nbytes / 2**20:.0f} MiB,"
+        f" in {time.perf_counter() - t:.2f}s"
+    )
     rng_q = random.Random(11)
     queries = [" ".join(rng_q.choices(WORDS, k=rng_q.randint(1, 4))) for _ in range(args.queries)]
     for mode in ("keyword", "semantic", "hybrid"):
@@ -136,19 +146,31 @@ def main() -> None:
             search(store, q, mode=mode, embedder=embedder)
             times.append((time.perf_counter() - t) * 1000)
         times.sort()
-        print(f"warm {mode:<8} p50 {statistics.median(times):6.1f} ms   p95 {times[int(len(times) * 0.95) - 1]:6.1f} ms")
+        print(
+            f"warm {mode:<8} p50 {statistics.median(times):6.1f} ms   p95 {times[int(len(times) * 0.95) - 1]:6.1f} ms"
+        )
     t = time.perf_counter()
     embedder.encode(queries)
     print(f"  (of which query encoding ~{(time.perf_counter() - t) * 1000 / len(queries):.1f} ms per query)")
 
     # 3. Cold keyword search from a new process.
-    cmd = [str(Path(sys.executable).with_name("notebase")), "--home", str(args.home), "search", "--mode", "keyword", "architecture review"]
+    cmd = [
+        str(Path(sys.executable).with_name("notebase")),
+        "--home",
+        str(args.home),
+        "search",
+        "--mode",
+        "keyword",
+        "architecture review",
+    ]
     walls = []
     for _ in range(5):
         t = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         walls.append(time.perf_counter() - t)
-    print(f"cold `notebase search --mode keyword`: median {statistics.median(walls):.2f}s (min {min(walls):.2f}s) over 5 runs")
+    print(
+        f"cold `notebase search --mode keyword`: median {statistics.median(walls):.2f}s (min {min(walls):.2f}s) over 5 runs"
+    )
 
 
 if __name__ == "__main__":

@@ -93,10 +93,22 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([-\w.:]+)""", 
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([-\w.:]+)""", re.IGNORECASE)
 # Labels browsers read as something wider (WHATWG Encoding): latin-1 pages are cp1252 in practice.
 _CHARSET_ALIASES = {
-    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-    "l1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252", "windows-1252": "cp1252",
-    "x-sjis": "shift_jis", "gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs",
-    "iso-8859-9": "cp1254", "tis-620": "cp874", "ks_c_5601-1987": "euc-kr", "x-user-defined": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+    "x-sjis": "shift_jis",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "iso-8859-9": "cp1254",
+    "tis-620": "cp874",
+    "ks_c_5601-1987": "euc-kr",
+    "x-user-defined": "cp1252",
 }
 
 
@@ -230,7 +242,19 @@ def _parse(html: str) -> HtmlElement:
 
 # Never part of an article. Removing them first also makes readability's own
 # cleaning and scoring several times faster on script-heavy pages.
-_JUNK_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "button", "select", "input", "textarea", "dialog")
+_JUNK_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "dialog",
+)
 # Dropped unless they hold the article (some sites wrap a whole page in a <form>).
 _BOILERPLATE_TAGS = ("nav", "footer", "aside", "form")
 _BOILERPLATE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
@@ -260,7 +284,9 @@ def _prune(doc: HtmlElement) -> None:
     for el in [*doc.iter(*_JUNK_TAGS), *_HIDDEN(doc)]:
         if el.getparent() is not None:
             el.drop_tree()
-    furniture = [el for el in _MAYBE_FURNITURE(doc) if el.get("role") in _BOILERPLATE_ROLES or el.get("aria-hidden") == "true"]
+    furniture = [
+        el for el in _MAYBE_FURNITURE(doc) if el.get("role") in _BOILERPLATE_ROLES or el.get("aria-hidden") == "true"
+    ]
     for el in [*doc.iter(*_BOILERPLATE_TAGS), *furniture, *_BANNERS(doc, pattern=_BANNER_RE.pattern)]:
         if el.getparent() is not None and not _holds_article(el):
             el.drop_tree()
@@ -300,7 +326,11 @@ def _main_content(doc: HtmlElement, html: str, *, fallback: bool) -> HtmlElement
 
 
 def _fragment(html: str) -> HtmlElement:
-    return lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else lxml.html.fragment_fromstring("<div></div>")
+    return (
+        lxml.html.fragment_fromstring(html, create_parent="div")
+        if html.strip()
+        else lxml.html.fragment_fromstring("<div></div>")
+    )
 
 
 def _words(el: HtmlElement) -> int:
@@ -418,7 +448,11 @@ def _host_name(url: str) -> str | None:
 def _metadata(doc: HtmlElement, url: str) -> dict[str, Any]:
     metas: dict[str, str] = {}
     for meta in doc.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv") or "").strip().lower()
+        key = (
+            (meta.get("property") or meta.get("name") or meta.get("itemprop") or meta.get("http-equiv") or "")
+            .strip()
+            .lower()
+        )
         content = meta.get("content")
         if key and content and content.strip() and key not in metas:
             metas[key] = content.strip()
@@ -569,8 +603,18 @@ def _author(doc: HtmlElement, metas: dict[str, str], ld: list[dict[str, Any]]) -
 
 def _published(doc: HtmlElement, metas: dict[str, str], ld: list[dict[str, Any]]) -> str | None:
     for key in (
-        "article:published_time", "og:published_time", "datepublished", "date", "pubdate", "publishdate",
-        "dc.date", "dc.date.issued", "dcterms.created", "dcterms.date", "parsely-pub-date", "sailthru.date",
+        "article:published_time",
+        "og:published_time",
+        "datepublished",
+        "date",
+        "pubdate",
+        "publishdate",
+        "dc.date",
+        "dc.date.issued",
+        "dcterms.created",
+        "dcterms.date",
+        "parsely-pub-date",
+        "sailthru.date",
     ):
         if metas.get(key):
             return metas[key]

@@ -81,7 +81,12 @@ def _bound(value: str | None, *, end: bool = False) -> int | None:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(file_okay=False), envvar="NOTEBASE_HOME", help="Data directory (default: $NOTEBASE_HOME or the per-user data dir).")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="NOTEBASE_HOME",
+    help="Data directory (default: $NOTEBASE_HOME or the per-user data dir).",
+)
 @click.version_option(__version__, prog_name="notebase")
 @click.pass_context
 def main(ctx: click.Context, home: str | None) -> None:
@@ -95,7 +100,9 @@ def main(ctx: click.Context, home: str | None) -> None:
 
 
 @contextmanager
-def _terminal_progress(label: str, *, bar: bool = True, enabled: bool = True, extra: str = "", **fields: Any) -> Iterator[Callable[..., None] | None]:
+def _terminal_progress(
+    label: str, *, bar: bool = True, enabled: bool = True, extra: str = "", **fields: Any
+) -> Iterator[Callable[..., None] | None]:
     """A transient Rich progress line on stderr when it is a terminal; yields `update(**task_fields)` or None."""
     if not (enabled and sys.stderr.isatty()):
         yield None
@@ -116,16 +123,40 @@ def _terminal_progress(label: str, *, bar: bool = True, enabled: bool = True, ex
 
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="auto", show_default=True, type=click.Choice(["auto", "telegram-text", "telegram-json", "telegram-html"]), help="Export format; detected from content by default.")
-@click.option("--date-order", type=click.Choice(["mdy", "dmy", "ymd"]), help="Day/month order of transcript dates (detected by default).")
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "telegram-text", "telegram-json", "telegram-html"]),
+    help="Export format; detected from content by default.",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(["mdy", "dmy", "ymd"]),
+    help="Day/month order of transcript dates (detected by default).",
+)
 @click.option("--tz", "tz_name", metavar="ZONE", help="Time zone of transcript times (default: this machine's).")
 @click.option("--chat", metavar="NAME", help="From a full account export, import this chat (default: Saved Messages).")
 @click.option("--all-chats", is_flag=True, help="From a full account export, import every chat.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--no-embed", is_flag=True, help="Skip embedding and topic tagging of the new notes (run `notebase index` later).")
+@click.option(
+    "--no-embed", is_flag=True, help="Skip embedding and topic tagging of the new notes (run `notebase index` later)."
+)
 @click.option("--no-fetch", is_flag=True, help="Do not fetch the linked pages now (run `notebase fetch` later).")
 @pass_ctx
-def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_name: str | None, chat: str | None, all_chats: bool, as_json: bool, no_embed: bool, no_fetch: bool) -> None:
+def import_cmd(
+    ctx: Context,
+    file: Path,
+    fmt: str,
+    date_order: str | None,
+    tz_name: str | None,
+    chat: str | None,
+    all_chats: bool,
+    as_json: bool,
+    no_embed: bool,
+    no_fetch: bool,
+) -> None:
     """Import a Telegram export: a copied-messages transcript, result.json, or an HTML export."""
     from .ingest import import_file
     from .message import ImportFormatError
@@ -135,7 +166,9 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
     try:
         with _terminal_progress("importing {task.completed:,} messages", bar=False, enabled=_is_big(file)) as update:
             progress = (lambda n: update(completed=n)) if update else None
-            result = import_file(store, file, fmt=fmt, tz=tz, date_order=date_order, chat=chat, all_chats=all_chats, progress=progress)
+            result = import_file(
+                store, file, fmt=fmt, tz=tz, date_order=date_order, chat=chat, all_chats=all_chats, progress=progress
+            )
     except ImportFormatError as exc:
         fail(f"{file}: {exc}")
     except OSError as exc:
@@ -165,7 +198,9 @@ def import_cmd(ctx: Context, file: Path, fmt: str, date_order: str | None, tz_na
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="At most N notes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the notes as JSON.")
 @pass_ctx
-def notes_cmd(ctx: Context, since: str | None, until: str | None, author: str | None, limit: int | None, as_json: bool) -> None:
+def notes_cmd(
+    ctx: Context, since: str | None, until: str | None, author: str | None, limit: int | None, as_json: bool
+) -> None:
     """List notes, oldest first."""
     from .notes import list_notes
 
@@ -225,7 +260,14 @@ def stats_cmd(ctx: Context, as_json: bool) -> None:
         echo_json(data)
         return
     click.echo(f"notes:   {data['notes']}")
-    click.echo(f"links:   {data['links']}" + (f"  ({', '.join(f'{k} {v}' for k, v in data['links_by_status'].items())})" if data["links_by_status"] else ""))
+    click.echo(
+        f"links:   {data['links']}"
+        + (
+            f"  ({', '.join(f'{k} {v}' for k, v in data['links_by_status'].items())})"
+            if data["links_by_status"]
+            else ""
+        )
+    )
     click.echo(f"authors: {data['authors']}")
     click.echo(f"from:    {data['first'] or '-'}")
     click.echo(f"to:      {data['last'] or '-'}")
@@ -289,7 +331,11 @@ def _is_big(file: Path) -> bool:
 
 @main.command("index")
 @click.option("--rebuild", is_flag=True, help="Re-chunk every page and re-embed everything.")
-@click.option("--model", metavar="NAME_OR_PATH", help="Sentence-transformers model (default: $NOTEBASE_MODEL, config.toml, or all-MiniLM-L6-v2).")
+@click.option(
+    "--model",
+    metavar="NAME_OR_PATH",
+    help="Sentence-transformers model (default: $NOTEBASE_MODEL, config.toml, or all-MiniLM-L6-v2).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_ctx
 def index_cmd(ctx: Context, rebuild: bool, model: str | None, as_json: bool) -> None:
@@ -311,7 +357,13 @@ def index_cmd(ctx: Context, rebuild: bool, model: str | None, as_json: bool) -> 
 
 @main.command("search")
 @click.argument("query")
-@click.option("--mode", default="hybrid", show_default=True, type=click.Choice(["hybrid", "keyword", "semantic"]), help="By words, by meaning, or both fused.")
+@click.option(
+    "--mode",
+    default="hybrid",
+    show_default=True,
+    type=click.Choice(["hybrid", "keyword", "semantic"]),
+    help="By words, by meaning, or both fused.",
+)
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(min=1), help="At most N results.")
 @click.option("--tag", metavar="TAG", help="Only notes with this tag.")
 @click.option("--since", metavar="DATE", help="Only notes from this date on.")
@@ -319,14 +371,33 @@ def index_cmd(ctx: Context, rebuild: bool, model: str | None, as_json: bool) -> 
 @click.option("--model", metavar="NAME_OR_PATH", help="Embedding model for the meaning part.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @pass_ctx
-def search_cmd(ctx: Context, query: str, mode: str, limit: int, tag: str | None, since: str | None, until: str | None, model: str | None, as_json: bool) -> None:
+def search_cmd(
+    ctx: Context,
+    query: str,
+    mode: str,
+    limit: int,
+    tag: str | None,
+    since: str | None,
+    until: str | None,
+    model: str | None,
+    as_json: bool,
+) -> None:
     """Find notes by words ("a phrase", -exclude, prefix*) and by meaning, including the pages they link to."""
     from .search import SearchError, parse_query, search
 
     try:
         parse_query(query)  # a bad query fails before the model loads
         embedder = None if mode == "keyword" else _embedder(ctx, model)
-        hits = search(ctx.store, query, mode=mode, limit=limit, tag=tag, since=_bound(since), until=_bound(until, end=True), embedder=embedder)
+        hits = search(
+            ctx.store,
+            query,
+            mode=mode,
+            limit=limit,
+            tag=tag,
+            since=_bound(since),
+            until=_bound(until, end=True),
+            embedder=embedder,
+        )
     except SearchError as exc:
         fail(str(exc))
     if as_json:
@@ -465,13 +536,26 @@ LINK_STATUSES = ("pending", "ok", "no-content", "gone", "blocked", "failed", "un
 @click.option("--retry-failed", is_flag=True, help="Also fetch again the links that failed before.")
 @click.option("--refetch", is_flag=True, help="Fetch every link again and record which pages changed.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True, help="Pages fetched at once.")
-@click.option("--per-host", type=click.IntRange(min=1), default=4, show_default=True, help="Pages fetched at once from one host.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, metavar="SECONDS", help="Deadline for each page, retries included.")
+@click.option(
+    "--per-host", type=click.IntRange(min=1), default=4, show_default=True, help="Pages fetched at once from one host."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Deadline for each page, retries included.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_ctx
-def fetch_cmd(ctx: Context, retry_failed: bool, refetch: bool, concurrency: int, per_host: int, timeout: float, as_json: bool) -> None:
+def fetch_cmd(
+    ctx: Context, retry_failed: bool, refetch: bool, concurrency: int, per_host: int, timeout: float, as_json: bool
+) -> None:
     """Fetch and clean the pages that notes link to (pending links; see --retry-failed, --refetch)."""
-    summary = _run_fetch(ctx, retry_failed=retry_failed, refetch=refetch, concurrency=concurrency, per_host=per_host, timeout=timeout)
+    summary = _run_fetch(
+        ctx, retry_failed=retry_failed, refetch=refetch, concurrency=concurrency, per_host=per_host, timeout=timeout
+    )
     if as_json:
         echo_json(summary.to_json())
     else:
@@ -502,7 +586,9 @@ def _run_fetch(ctx: Context, **options: Any) -> Any:
     """fetch_links with a progress bar on a terminal (stderr: done, ok, failed)."""
     from .pages import fetch_links
 
-    with _terminal_progress("fetching", extra="ok {task.fields[ok]} · failed {task.fields[failed]}", ok=0, failed=0) as update:
+    with _terminal_progress(
+        "fetching", extra="ok {task.fields[ok]} · failed {task.fields[failed]}", ok=0, failed=0
+    ) as update:
         progress = (lambda p: update(completed=p.done, total=p.total, ok=p.ok, failed=p.failed)) if update else None
         return fetch_links(ctx.store, progress=progress, **options)
 

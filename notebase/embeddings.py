@@ -106,7 +106,9 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # OSError, ValueError, HF errors: all mean "not available offline"
             raise ModelError(f"cannot load model {name_or_path!r} offline: {exc}".splitlines()[0]) from None
         self.model_id = model_id or name_or_path
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(dimension() or 0)
         self.max_tokens = int(self._model.max_seq_length or 256)
         self._tokenizer = self._model.tokenizer
@@ -125,7 +127,11 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(1)
         try:
             vectors = self._model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
             )
         finally:
             if torch.get_num_threads() != threads:

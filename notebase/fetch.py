@@ -98,7 +98,9 @@ class _Offline:
 class Fetcher:
     """An HTTP client with notebase's limits; use as `async with Fetcher() as f: await f.fetch(url)`."""
 
-    def __init__(self, options: FetchOptions | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, options: FetchOptions | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.options = options or FetchOptions()
         o = self.options
         self._client = httpx.AsyncClient(
@@ -134,9 +136,13 @@ class Fetcher:
         """Fetch one URL ignoring the concurrency limits (the caller holds a slot)."""
         scheme = _scheme(url)
         if scheme not in ("http", "https"):
-            return _done(FetchResult(url, "unsupported", error=f"not fetched: {scheme or 'no'}: scheme (only http and https)"))
+            return _done(
+                FetchResult(url, "unsupported", error=f"not fetched: {scheme or 'no'}: scheme (only http and https)")
+            )
         if self._network.offline:
-            return _done(FetchResult(url, "failed", error="offline: no network (DNS and connections fail for every host)"))
+            return _done(
+                FetchResult(url, "failed", error="offline: no network (DNS and connections fail for every host)")
+            )
         o = self.options
         attempts, last = 0, None
         started = time.monotonic()
@@ -153,10 +159,17 @@ class Fetcher:
                         last = retry
                         if attempts >= o.tries:
                             break
-                        wait = retry.wait if retry.wait is not None else o.backoff * 2 ** (attempts - 1) * (1 + random.random() / 10)
+                        wait = (
+                            retry.wait
+                            if retry.wait is not None
+                            else o.backoff * 2 ** (attempts - 1) * (1 + random.random() / 10)
+                        )
                         remaining = o.timeout - (time.monotonic() - started)
                         if retry.wait is not None and (wait > o.max_retry_after or wait >= remaining):
-                            last = _Retry(f"{retry.reason}; asked to retry after {wait:.0f} s, past the {o.timeout:.0f} s deadline", retry.result)
+                            last = _Retry(
+                                f"{retry.reason}; asked to retry after {wait:.0f} s, past the {o.timeout:.0f} s deadline",
+                                retry.result,
+                            )
                             break
                         await asyncio.sleep(wait)
         except TimeoutError:
@@ -168,7 +181,12 @@ class Fetcher:
             return _done(FetchResult(url, "failed", error=exc.reason, attempts=attempts))
         assert last is not None
         result = last.result or FetchResult(url, "failed")
-        result.status, result.error, result.attempts, result.body = "failed", f"{last.reason} (after {attempts} tries)" if attempts > 1 else last.reason, attempts, None
+        result.status, result.error, result.attempts, result.body = (
+            "failed",
+            f"{last.reason} (after {attempts} tries)" if attempts > 1 else last.reason,
+            attempts,
+            None,
+        )
         return _done(result)
 
     async def _try(self, url: str) -> FetchResult:
@@ -190,19 +208,33 @@ class Fetcher:
                 if status in _REDIRECTS and response.headers.get("location"):
                     target = urljoin(str(response.url), response.headers["location"].strip())
                     if urlsplit(target).scheme.lower() not in ("http", "https"):
-                        return FetchResult(url, "unsupported", http_status=status, final_url=target, error="redirected to a non-HTTP URL")
+                        return FetchResult(
+                            url,
+                            "unsupported",
+                            http_status=status,
+                            final_url=target,
+                            error="redirected to a non-HTTP URL",
+                        )
                     current = target
                     continue
                 return await self._classify(url, response)
             finally:
                 await response.aclose()
-        return FetchResult(url, "failed", final_url=current, error=f"too many redirects (more than {self.options.max_redirects})")
+        return FetchResult(
+            url, "failed", final_url=current, error=f"too many redirects (more than {self.options.max_redirects})"
+        )
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         try:
             return await self._client.send(request, stream=True)
         except httpx.TimeoutException as exc:
-            kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read" if isinstance(exc, httpx.ReadTimeout) else "network"
+            kind = (
+                "connect"
+                if isinstance(exc, httpx.ConnectTimeout)
+                else "read"
+                if isinstance(exc, httpx.ReadTimeout)
+                else "network"
+            )
             raise _Permanent(f"{kind} timeout", offline_hint=kind == "connect") from None
         except httpx.ConnectError as exc:
             reason, permanent, offline_hint = _connect_error(exc, request.url.host)
@@ -220,7 +252,15 @@ class Fetcher:
         status = response.status_code
         media, charset = _media_type(response.headers.get("content-type"))
         length = _int(response.headers.get("content-length"))
-        result = FetchResult(url, "ok", http_status=status, final_url=str(response.url), content_type=media, charset=charset, content_length=length)
+        result = FetchResult(
+            url,
+            "ok",
+            http_status=status,
+            final_url=str(response.url),
+            content_type=media,
+            charset=charset,
+            content_length=length,
+        )
         reason = f"HTTP {status} {response.reason_phrase}".strip()
         if status in _GONE:
             result.status, result.error = "gone", reason
@@ -292,7 +332,9 @@ class _Slot:
         self._host.release()
 
 
-async def fetch_many(urls: Iterable[str], options: FetchOptions | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> AsyncIterator[FetchResult]:
+async def fetch_many(
+    urls: Iterable[str], options: FetchOptions | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[FetchResult]:
     """Fetch every URL concurrently within the limits, yielding results as they complete.
 
     A task hands its result over while still holding its slot, so a slow consumer
@@ -401,7 +443,11 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
 
 
-_DNS_ERRNOS = {getattr(socket, name) for name in ("EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_ADDRFAMILY") if hasattr(socket, name)}
+_DNS_ERRNOS = {
+    getattr(socket, name)
+    for name in ("EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_ADDRFAMILY")
+    if hasattr(socket, name)
+}
 
 
 def _connect_error(exc: httpx.ConnectError, host: str) -> tuple[str, bool, bool]:
@@ -423,7 +469,12 @@ def _connect_error(exc: httpx.ConnectError, host: str) -> tuple[str, bool, bool]
         seen += 1
     text = _first_line(exc)
     lowered = text.lower()
-    if "name or service not known" in lowered or "name resolution" in lowered or "nodename nor servname" in lowered or "no address associated" in lowered:
+    if (
+        "name or service not known" in lowered
+        or "name resolution" in lowered
+        or "nodename nor servname" in lowered
+        or "no address associated" in lowered
+    ):
         return f"DNS lookup failed for {host}", True, True
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return f"TLS error: {text}", True, False

@@ -20,9 +20,13 @@ def _head_text(path: Path) -> str:
         head = fh.read(_SNIFF_BYTES)
     if not head.strip():
         raise ImportFormatError("file is empty")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if head.startswith(bom):
-            return head[len(bom):].decode(encoding, errors="ignore")
+            return head[len(bom) :].decode(encoding, errors="ignore")
     if b"\x00" in head:
         raise ImportFormatError("binary file (contains NUL bytes), not a Telegram export")
     return head.decode("utf-8", errors="ignore")
@@ -86,9 +90,13 @@ def _read_utf8(path: Path) -> str:
     data = path.read_bytes()
     if b"\x00" in data[:_SNIFF_BYTES] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ImportFormatError("binary file (contains NUL bytes)")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(bom):
-            return data[len(bom):].decode(encoding, errors="replace")
+            return data[len(bom) :].decode(encoding, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

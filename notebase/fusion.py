@@ -16,7 +16,9 @@ K = TypeVar("K", bound=Hashable)
 RRF_K = 60
 
 
-def rrf(rankings: Sequence[Sequence[K]], *, k: int = RRF_K, weights: Sequence[float] | None = None) -> list[tuple[K, float]]:
+def rrf(
+    rankings: Sequence[Sequence[K]], *, k: int = RRF_K, weights: Sequence[float] | None = None
+) -> list[tuple[K, float]]:
     """Items of all rankings, best first, with their fused scores; ties keep first-seen order.
 
     A ranking lists items best first; an item repeated within one ranking counts at its best rank.

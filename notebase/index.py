@@ -55,7 +55,9 @@ class IndexSummary:
         }
 
 
-def index_pending(store: Store, embedder: Embedder, *, rebuild: bool = False, progress: Progress | None = None) -> IndexSummary:
+def index_pending(
+    store: Store, embedder: Embedder, *, rebuild: bool = False, progress: Progress | None = None
+) -> IndexSummary:
     """Embed every note and page chunk that has no current vector; `rebuild` re-chunks and re-embeds all."""
     started = time.perf_counter()
     summary = IndexSummary(model=embedder.model_id)
@@ -88,7 +90,10 @@ def index_pending(store: Store, embedder: Embedder, *, rebuild: bool = False, pr
             for (kind, item_id, _, digest), vector in zip(group, vectors, strict=False)
         ]
         with store.write() as conn:
-            conn.executemany("INSERT OR REPLACE INTO embeddings (kind, item_id, model, dim, vector, content_hash) VALUES (?,?,?,?,?,?)", rows)
+            conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (kind, item_id, model, dim, vector, content_hash) VALUES (?,?,?,?,?,?)",
+                rows,
+            )
         summary.notes_embedded += sum(1 for item in group if item[0] == "note")
         summary.chunks_embedded += sum(1 for item in group if item[0] == "chunk")
         done += len(group)
@@ -121,7 +126,9 @@ def _encode(embedder: Embedder, texts: list[str]) -> np.ndarray:
     return out
 
 
-def _rechunk_pages(store: Store, embedder: Embedder, summary: IndexSummary, *, rebuild: bool) -> list[tuple[int, str, str]]:
+def _rechunk_pages(
+    store: Store, embedder: Embedder, summary: IndexSummary, *, rebuild: bool
+) -> list[tuple[int, str, str]]:
     """Chunk new and changed pages; returns (chunk id, text, hash) of chunks that need a vector.
 
     A changed page keeps the vectors of chunks whose text did not change (same hash, same model).
@@ -138,12 +145,16 @@ def _rechunk_pages(store: Store, embedder: Embedder, summary: IndexSummary, *, r
                 )
             ]
         # Chunks whose stored vector is missing or from another model also need one.
-        stale = [] if rebuild else conn.execute(
-            "SELECT c.id, c.text, c.content_hash FROM chunks c WHERE c.content_hash != '' AND NOT EXISTS"
-            " (SELECT 1 FROM embeddings e WHERE e.kind = 'chunk' AND e.item_id = c.id AND e.model = ?"
-            " AND e.content_hash = c.content_hash)",
-            (embedder.model_id,),
-        ).fetchall()
+        stale = (
+            []
+            if rebuild
+            else conn.execute(
+                "SELECT c.id, c.text, c.content_hash FROM chunks c WHERE c.content_hash != '' AND NOT EXISTS"
+                " (SELECT 1 FROM embeddings e WHERE e.kind = 'chunk' AND e.item_id = c.id AND e.model = ?"
+                " AND e.content_hash = c.content_hash)",
+                (embedder.model_id,),
+            ).fetchall()
+        )
     # Disjoint from page_ids: those pages have no chunks or only stale ('') ones.
     pending: list[tuple[int, str, str]] = [(r[0], r[1], r[2]) for r in stale]
     count = _token_counter(embedder)
@@ -168,7 +179,8 @@ def _rechunk_pages(store: Store, embedder: Embedder, summary: IndexSummary, *, r
                 for seq, text in enumerate(texts):
                     digest = content_hash(text)
                     chunk_id = conn.execute(
-                        "INSERT INTO chunks (page_id, seq, text, content_hash) VALUES (?, ?, ?, ?)", (pid, seq, text, digest)
+                        "INSERT INTO chunks (page_id, seq, text, content_hash) VALUES (?, ?, ?, ?)",
+                        (pid, seq, text, digest),
                     ).lastrowid
                     assert chunk_id is not None
                     kept = old_vectors.get((pid, digest))
@@ -191,8 +203,16 @@ def _token_counter(embedder: Embedder) -> Callable[[str], int]:
 class VectorIndex:
     """All vectors of one model as float32 matrices, for exact cosine search by matrix product."""
 
-    def __init__(self, model: str, version: int, note_ids: np.ndarray, notes: np.ndarray, chunk_ids: np.ndarray,
-                 chunk_pages: np.ndarray, chunks: np.ndarray) -> None:
+    def __init__(
+        self,
+        model: str,
+        version: int,
+        note_ids: np.ndarray,
+        notes: np.ndarray,
+        chunk_ids: np.ndarray,
+        chunk_pages: np.ndarray,
+        chunks: np.ndarray,
+    ) -> None:
         self.model = model
         self.version = version
         self.note_ids, self.notes = note_ids, notes
@@ -201,7 +221,13 @@ class VectorIndex:
 
     @property
     def nbytes(self) -> int:
-        return int(self.notes.nbytes + self.chunks.nbytes + self.note_ids.nbytes + self.chunk_ids.nbytes + self.chunk_pages.nbytes)
+        return int(
+            self.notes.nbytes
+            + self.chunks.nbytes
+            + self.note_ids.nbytes
+            + self.chunk_ids.nbytes
+            + self.chunk_pages.nbytes
+        )
 
     def note_vector(self, note_id: int) -> np.ndarray | None:
         if self._note_row is None:
@@ -236,7 +262,9 @@ def vector_index(store: Store, model: str) -> VectorIndex:
 def _load(conn: sqlite3.Connection, model: str, version: int) -> VectorIndex:
     import numpy as np
 
-    rows = conn.execute("SELECT item_id, dim, vector FROM embeddings WHERE kind = 'note' AND model = ? ORDER BY item_id", (model,)).fetchall()
+    rows = conn.execute(
+        "SELECT item_id, dim, vector FROM embeddings WHERE kind = 'note' AND model = ? ORDER BY item_id", (model,)
+    ).fetchall()
     note_ids, notes = _matrix(rows)
     rows = conn.execute(
         "SELECT e.item_id, e.dim, e.vector, c.page_id FROM embeddings e JOIN chunks c ON c.id = e.item_id"
@@ -259,5 +287,7 @@ def _matrix(rows: list[tuple[int, int, bytes]], dim: int | None = None) -> tuple
     dim = rows[0][1]
     rows = [r for r in rows if r[1] == dim]
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").astype(np.float32, copy=False).reshape(len(rows), dim)
+    matrix = (
+        np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").astype(np.float32, copy=False).reshape(len(rows), dim)
+    )
     return ids, matrix

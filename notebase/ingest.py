@@ -151,10 +151,10 @@ class _BatchWriter:
 
     def write(self, batch: list[Message]) -> None:
         stamps = [_stamp(m) for m in batch]
-        keys = [self.keys(m, ts, offset) for m, (ts, offset) in zip(batch, stamps)]
+        keys = [self.keys(m, ts, offset) for m, (ts, offset) in zip(batch, stamps, strict=True)]
         existing = self._existing_keys(keys)
         rows, link_rows = [], []
-        for m, key, (ts, offset) in zip(batch, keys, stamps):
+        for m, key, (ts, offset) in zip(batch, keys, stamps, strict=True):
             urls = _links_of(m)
             self.file_links.update(urls)
             if key in existing:
@@ -162,11 +162,22 @@ class _BatchWriter:
             existing.add(key)  # a repeat inside the file is a duplicate too
             note_id = self.next_id
             self.next_id += 1
-            rows.append((
-                note_id, m.author, ts, offset, m.text, key, self.import_id, m.position, m.part,
-                m.chat if m.message_id is not None else None, m.message_id,
-                json.dumps(m.extra, ensure_ascii=False, default=str) if m.extra else None,
-            ))
+            rows.append(
+                (
+                    note_id,
+                    m.author,
+                    ts,
+                    offset,
+                    m.text,
+                    key,
+                    self.import_id,
+                    m.position,
+                    m.part,
+                    m.chat if m.message_id is not None else None,
+                    m.message_id,
+                    json.dumps(m.extra, ensure_ascii=False, default=str) if m.extra else None,
+                )
+            )
             for normalized, written in urls.items():
                 link_rows.append((note_id, normalized, written))
         self.messages += len(batch)
@@ -193,7 +204,9 @@ class _BatchWriter:
 
     def _existing_keys(self, keys: list[bytes]) -> set[bytes]:
         marks = ",".join("?" * len(keys))
-        return {row[0] for row in self.conn.execute(f"SELECT content_key FROM notes WHERE content_key IN ({marks})", keys)}
+        return {
+            row[0] for row in self.conn.execute(f"SELECT content_key FROM notes WHERE content_key IN ({marks})", keys)
+        }
 
     def _link_ids(self, wanted: dict[str, str]) -> dict[str, int]:
         """Ids for normalized URLs, creating link rows for new ones."""

@@ -13,10 +13,32 @@ _TRAILING = ".,;:!?*_~'\""
 
 _TRACKING_EXACT = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "igsh",
-        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
-        "vero_id", "wickedid", "twclid", "ttclid", "li_fat_id", "s_cid", "_ga", "_gl",
-        "ref_src", "ref_url",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "wickedid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "s_cid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "ref_url",
     }
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ftp": "21"}
@@ -88,9 +110,11 @@ def normalize_url(url: str) -> str:
     path = parts.path
     if not path and scheme in ("http", "https") and netloc:
         path = "/"
-    query = "&".join(
-        pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.split("=", 1)[0])
-    ) if parts.query else ""
+    query = (
+        "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.split("=", 1)[0]))
+        if parts.query
+        else ""
+    )
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

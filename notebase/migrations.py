@@ -108,9 +108,7 @@ def m001_notes_links(conn: sqlite3.Connection) -> None:
 
 
 def applied(conn: sqlite3.Connection) -> list[str]:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"
-    )
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
     return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
 
 
@@ -125,9 +123,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
         try:
             # executescript would COMMIT first; run the statements inside our transaction.
             fn(_NoCommit(conn))  # type: ignore[arg-type]
-            conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, int(time.time()))
-            )
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, int(time.time())))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

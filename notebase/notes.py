@@ -89,8 +89,12 @@ def stats(store: Store) -> dict[str, Any]:
         imports = conn.execute("SELECT count(*) FROM imports").fetchone()[0]
         first_iso = last_iso = None
         if first is not None:
-            first_iso = iso(first, conn.execute("SELECT utc_offset FROM notes WHERE sent_ts = ? LIMIT 1", (first,)).fetchone()[0])
-            last_iso = iso(last, conn.execute("SELECT utc_offset FROM notes WHERE sent_ts = ? LIMIT 1", (last,)).fetchone()[0])
+            first_iso = iso(
+                first, conn.execute("SELECT utc_offset FROM notes WHERE sent_ts = ? LIMIT 1", (first,)).fetchone()[0]
+            )
+            last_iso = iso(
+                last, conn.execute("SELECT utc_offset FROM notes WHERE sent_ts = ? LIMIT 1", (last,)).fetchone()[0]
+            )
     return {
         "notes": notes,
         "links": links,
@@ -102,7 +106,14 @@ def stats(store: Store) -> dict[str, Any]:
     }
 
 
-def count_notes(store: Store, *, since: int | None = None, until: int | None = None, author: str | None = None, tag: str | None = None) -> int:
+def count_notes(
+    store: Store,
+    *,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    tag: str | None = None,
+) -> int:
     where, params = _filters(since=since, until=until, author=author, tag=tag)
     with store.connect() as conn:
         return conn.execute(f"SELECT count(*) FROM notes n {where}", params).fetchone()[0]
@@ -114,7 +125,9 @@ def authors(store: Store) -> list[tuple[str, int]]:
         return list(conn.execute("SELECT author, count(*) FROM notes GROUP BY author ORDER BY count(*) DESC, author"))
 
 
-def _filters(*, since: int | None, until: int | None, author: str | None, tag: str | None = None) -> tuple[str, list[Any]]:
+def _filters(
+    *, since: int | None, until: int | None, author: str | None, tag: str | None = None
+) -> tuple[str, list[Any]]:
     clauses, params = [], []
     if since is not None:
         clauses.append("n.sent_ts >= ?")

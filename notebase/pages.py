@@ -55,7 +55,13 @@ class FetchSummary:
 
     def to_json(self) -> dict[str, Any]:
         # Counts sit at the top level so a one-line description reads "total 9, ok 7, …".
-        return {"total": self.total, **self.counts, "changed": self.changed, "seconds": round(self.seconds, 2), "failures": self.failures}
+        return {
+            "total": self.total,
+            **self.counts,
+            "changed": self.changed,
+            "seconds": round(self.seconds, 2),
+            "failures": self.failures,
+        }
 
 
 @dataclass
@@ -133,8 +139,14 @@ def fetch_links(
     """
     return asyncio.run(
         afetch_links(
-            store, retry_failed=retry_failed, refetch=refetch, concurrency=concurrency,
-            per_host=per_host, timeout=timeout, max_bytes=max_bytes, progress=progress,
+            store,
+            retry_failed=retry_failed,
+            refetch=refetch,
+            concurrency=concurrency,
+            per_host=per_host,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            progress=progress,
         )
     )
 
@@ -184,7 +196,9 @@ async def afetch_links(
             status = _save(conn, link, result, article)
             summary.counts[status] = summary.counts.get(status, 0) + 1
             if status in _FAILURES:
-                summary.failures.append({"url": link.url, "status": status, "http_status": result.http_status, "error": result.error})
+                summary.failures.append(
+                    {"url": link.url, "status": status, "http_status": result.http_status, "error": result.error}
+                )
             done += 1
             ok += status == "ok"
             if progress is not None:
@@ -263,7 +277,9 @@ def _links_to_fetch(store: Store, *, retry_failed: bool, refetch: bool) -> list[
         wanted = ["pending", "failed"] if retry_failed else ["pending"]
         where, params = f"WHERE status IN ({','.join('?' * len(wanted))})", wanted
     with store.connect() as conn:
-        rows = conn.execute(f"SELECT id, url, normalized_url, content_hash FROM links {where} ORDER BY id", params).fetchall()
+        rows = conn.execute(
+            f"SELECT id, url, normalized_url, content_hash FROM links {where} ORDER BY id", params
+        ).fetchall()
     return [_Link(*row) for row in rows]
 
 
@@ -318,14 +334,27 @@ def _save(conn: sqlite3.Connection, link: _Link, result: FetchResult, article: A
             " error = ?, attempts = attempts + ?, fetched_at = ?, content_hash = coalesce(?, content_hash),"
             " changed = CASE WHEN ? IS NULL THEN changed ELSE ? END, page_id = coalesce(?, page_id) WHERE id = ?",
             (
-                status, result.http_status, final_url, _text(result.content_type, 200), result.content_length,
-                _text(error, 1000), result.attempts, fetched_at, content_hash, content_hash, changed, page_id, link.id,
+                status,
+                result.http_status,
+                final_url,
+                _text(result.content_type, 200),
+                result.content_length,
+                _text(error, 1000),
+                result.attempts,
+                fetched_at,
+                content_hash,
+                content_hash,
+                changed,
+                page_id,
+                link.id,
             ),
         )
     return status
 
 
-def _upsert_page(conn: sqlite3.Connection, result: FetchResult, article: Article, content_hash: str | None, fetched_at: int) -> int:
+def _upsert_page(
+    conn: sqlite3.Connection, result: FetchResult, article: Article, content_hash: str | None, fetched_at: int
+) -> int:
     final_url = result.final_url or result.url
     row = conn.execute(
         "INSERT INTO pages (url, final_url, canonical_url, title, site, author, published, language, word_count,"
@@ -336,9 +365,19 @@ def _upsert_page(conn: sqlite3.Connection, result: FetchResult, article: Article
         " content_type = excluded.content_type, content_hash = excluded.content_hash, fetched_at = excluded.fetched_at"
         " RETURNING id",
         (
-            _page_url(final_url, article.canonical_url), _text(final_url, 4000), article.canonical_url,
-            article.title, article.site, article.author, article.published, article.language, article.word_count,
-            article.markdown, _text(result.content_type, 200), content_hash, fetched_at,
+            _page_url(final_url, article.canonical_url),
+            _text(final_url, 4000),
+            article.canonical_url,
+            article.title,
+            article.site,
+            article.author,
+            article.published,
+            article.language,
+            article.word_count,
+            article.markdown,
+            _text(result.content_type, 200),
+            content_hash,
+            fetched_at,
         ),
     ).fetchone()
     return int(row[0])
@@ -347,7 +386,8 @@ def _upsert_page(conn: sqlite3.Connection, result: FetchResult, article: Article
 def _changed_count(store: Store, ids: list[int]) -> int:
     with store.connect() as conn:
         return conn.execute(
-            "SELECT count(*) FROM links WHERE changed = 1 AND id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+            "SELECT count(*) FROM links WHERE changed = 1 AND id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
         ).fetchone()[0]
 
 

@@ -228,7 +228,9 @@ def _merge_why(into: dict[int, _Why], other: dict[int, _Why]) -> None:
             mine.page_id, mine.page_title, mine.chunk_text = w.page_id, w.page_title, w.chunk_text
 
 
-def _allowed_notes(conn: sqlite3.Connection, *, tag: str | None, since: int | None, until: int | None) -> set[int] | None:
+def _allowed_notes(
+    conn: sqlite3.Connection, *, tag: str | None, since: int | None, until: int | None
+) -> set[int] | None:
     """Ids of notes passing the filters, or None when there are no filters."""
     if tag is None and since is None and until is None:
         return None
@@ -238,7 +240,9 @@ def _allowed_notes(conn: sqlite3.Connection, *, tag: str | None, since: int | No
     return {row[0] for row in conn.execute(f"SELECT n.id FROM notes n {where}", params)}
 
 
-def _keyword_ranking(conn: sqlite3.Connection, q: Query, depth: int, allowed: set[int] | None, why: dict[int, _Why]) -> list[int]:
+def _keyword_ranking(
+    conn: sqlite3.Connection, q: Query, depth: int, allowed: set[int] | None, why: dict[int, _Why]
+) -> list[int]:
     """Notes by BM25 over their text, fused (RRF) with notes whose linked pages match."""
     note_hits = _fts(conn, "notes_fts", None, q, depth, allowed)
     ranking_notes = []
@@ -270,8 +274,15 @@ def _keyword_ranking(conn: sqlite3.Connection, q: Query, depth: int, allowed: se
     return [note_id for note_id, _ in rrf([ranking_notes, ranking_pages])]
 
 
-def _fts(conn: sqlite3.Connection, table: str, rank: str | None, q: Query, depth: int,
-         allowed: set[int] | None, extra: str | None = None) -> list[tuple[int, str | None]]:
+def _fts(
+    conn: sqlite3.Connection,
+    table: str,
+    rank: str | None,
+    q: Query,
+    depth: int,
+    allowed: set[int] | None,
+    extra: str | None = None,
+) -> list[tuple[int, str | None]]:
     """(rowid, extra column) best first: all terms first, then any term to fill up to depth.
 
     Ordering by FTS5's own `rank` column lets it sort inside the index; snippets are
@@ -289,8 +300,10 @@ def _fts(conn: sqlite3.Connection, table: str, rank: str | None, q: Query, depth
         if allowed is not None and table == "notes_fts" and len(allowed) <= 30000:
             scope, scope_params = f" AND rowid IN ({','.join('?' * len(allowed))})", sorted(allowed)
         fetch = depth * 4 if allowed is not None and not scope else depth
-        sql = (f"SELECT rowid, {extra or 'NULL'} FROM {table} WHERE {table} MATCH ?{rank_clause}{scope}"
-               f" ORDER BY rank LIMIT ?")
+        sql = (
+            f"SELECT rowid, {extra or 'NULL'} FROM {table} WHERE {table} MATCH ?{rank_clause}{scope}"
+            f" ORDER BY rank LIMIT ?"
+        )
         try:
             rows = conn.execute(sql, (expr, *scope_params, fetch + len(found))).fetchall()
         except sqlite3.OperationalError as exc:  # should not happen with quoted terms; never a traceback
@@ -304,8 +317,14 @@ def _fts(conn: sqlite3.Connection, table: str, rank: str | None, q: Query, depth
     return list(found.values())
 
 
-def _notes_linking(conn: sqlite3.Connection, page_ids: Sequence[int], *, cap: int, allowed: set[int] | None = None,
-                   exclude: int | None = None) -> dict[int, list[int]]:
+def _notes_linking(
+    conn: sqlite3.Connection,
+    page_ids: Sequence[int],
+    *,
+    cap: int,
+    allowed: set[int] | None = None,
+    exclude: int | None = None,
+) -> dict[int, list[int]]:
     """Notes linking to each page, pages taken best first until `cap` notes are found.
 
     A popular page can be linked from thousands of notes; the ranking needs only `cap`.
@@ -313,10 +332,15 @@ def _notes_linking(conn: sqlite3.Connection, page_ids: Sequence[int], *, cap: in
     out: dict[int, list[int]] = {}
     total = 0
     for page_id in page_ids:
-        notes = [n for (n,) in conn.execute(
-            "SELECT nl.note_id FROM links l JOIN note_links nl ON nl.link_id = l.id WHERE l.page_id = ?"
-            " ORDER BY nl.note_id LIMIT ?", (page_id, cap if allowed is None else cap * 20),
-        ) if n != exclude and (allowed is None or n in allowed)][: cap - total]
+        notes = [
+            n
+            for (n,) in conn.execute(
+                "SELECT nl.note_id FROM links l JOIN note_links nl ON nl.link_id = l.id WHERE l.page_id = ?"
+                " ORDER BY nl.note_id LIMIT ?",
+                (page_id, cap if allowed is None else cap * 20),
+            )
+            if n != exclude and (allowed is None or n in allowed)
+        ][: cap - total]
         if notes:
             out[page_id] = notes
             total += len(notes)
@@ -330,13 +354,23 @@ def _notes_matching(conn: sqlite3.Connection, terms: list[str], note_ids: Iterab
     if not ids:
         return set()
     marks = ",".join("?" * len(ids))
-    return {r[0] for r in conn.execute(
-        f"SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? AND rowid IN ({marks})", [" OR ".join(terms), *ids]
-    )}
+    return {
+        r[0]
+        for r in conn.execute(
+            f"SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? AND rowid IN ({marks})", [" OR ".join(terms), *ids]
+        )
+    }
 
 
-def _semantic_ranking(store: Store, conn: sqlite3.Connection, q: Query, embedder: Embedder, depth: int,
-                      allowed: set[int] | None, why: dict[int, _Why]) -> list[int]:
+def _semantic_ranking(
+    store: Store,
+    conn: sqlite3.Connection,
+    q: Query,
+    embedder: Embedder,
+    depth: int,
+    allowed: set[int] | None,
+    why: dict[int, _Why],
+) -> list[int]:
     """Notes by cosine similarity: of the note itself, or of the best chunk of a page it links to."""
     from .index import vector_index
 
@@ -344,14 +378,23 @@ def _semantic_ranking(store: Store, conn: sqlite3.Connection, q: Query, embedder
     if len(index.note_ids) == 0 and len(index.chunk_ids) == 0:
         other = conn.execute("SELECT model FROM embeddings LIMIT 1").fetchone()
         if other:
-            raise SearchError(f"the index was built with model {other[0]!r}; run: notebase index --model {embedder.model_id}")
+            raise SearchError(
+                f"the index was built with model {other[0]!r}; run: notebase index --model {embedder.model_id}"
+            )
         raise SearchError("nothing is indexed yet; run: notebase index")
     vector = embedder.encode([q.text])[0]
     return _rank_by_vectors(conn, index, vector[None, :], depth, allowed, why)
 
 
-def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, depth: int, allowed: set[int] | None,
-                     why: dict[int, _Why], exclude: int | None = None) -> list[int]:
+def _rank_by_vectors(
+    conn: sqlite3.Connection,
+    index: Any,
+    queries: np.ndarray,
+    depth: int,
+    allowed: set[int] | None,
+    why: dict[int, _Why],
+    exclude: int | None = None,
+) -> list[int]:
     import numpy as np
 
     scores: dict[int, float] = {}
@@ -382,9 +425,11 @@ def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, 
                 break
         if best_pages:
             linked = _notes_linking(conn, list(best_pages), cap=depth, allowed=allowed, exclude=exclude)
-            titles = dict(conn.execute(
-                f"SELECT id, title FROM pages WHERE id IN ({','.join('?' * len(best_pages))})", list(best_pages)
-            ).fetchall())
+            titles = dict(
+                conn.execute(
+                    f"SELECT id, title FROM pages WHERE id IN ({','.join('?' * len(best_pages))})", list(best_pages)
+                ).fetchall()
+            )
             chunk_text = {}
             for page_id, (score, row) in best_pages.items():
                 for note_id in linked.get(page_id, []):
@@ -396,7 +441,9 @@ def _rank_by_vectors(conn: sqlite3.Connection, index: Any, queries: np.ndarray, 
                     if score > scores.get(note_id, -np.inf):
                         scores[note_id] = score
                         if row not in chunk_text:
-                            chunk_text[row] = conn.execute("SELECT text FROM chunks WHERE id = ?", (int(index.chunk_ids[row]),)).fetchone()
+                            chunk_text[row] = conn.execute(
+                                "SELECT text FROM chunks WHERE id = ?", (int(index.chunk_ids[row]),)
+                            ).fetchone()
                         w.page_id, w.page_title = page_id, titles.get(page_id)
                         w.chunk_text = chunk_text[row][0] if chunk_text[row] else None
     return [note_id for note_id, _ in sorted(scores.items(), key=lambda kv: -kv[1])][:depth]
@@ -412,15 +459,21 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
-def _drop_excluded(conn: sqlite3.Connection, q: Query, fused: list[tuple[int, float]], why: dict[int, _Why]) -> list[tuple[int, float]]:
+def _drop_excluded(
+    conn: sqlite3.Connection, q: Query, fused: list[tuple[int, float]], why: dict[int, _Why]
+) -> list[tuple[int, float]]:
     terms = [_string(e) for e in q.excluded]
     bad = _notes_matching(conn, terms, [n for n, _ in fused])
     page_ids = {w.page_id for n, w in why.items() if w.page_id is not None}
     if page_ids:
         marks = ",".join("?" * len(page_ids))
-        bad_pages = {r[0] for r in conn.execute(
-            f"SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? AND rowid IN ({marks})", [" OR ".join(terms), *page_ids]
-        )}
+        bad_pages = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? AND rowid IN ({marks})",
+                [" OR ".join(terms), *page_ids],
+            )
+        }
         bad |= {n for n, w in why.items() if w.page_id in bad_pages and "note" not in w.sources}
     return [(n, s) for n, s in fused if n not in bad]
 
@@ -430,23 +483,31 @@ def _hits(conn: sqlite3.Connection, fused: list[tuple[int, float]], why: dict[in
         return []
     ids = [n for n, _ in fused]
     marks = ",".join("?" * len(ids))
-    rows = {r[0]: r for r in conn.execute(f"SELECT id, sent_ts, utc_offset, text FROM notes WHERE id IN ({marks})", ids)}
+    rows = {
+        r[0]: r for r in conn.execute(f"SELECT id, sent_ts, utc_offset, text FROM notes WHERE id IN ({marks})", ids)
+    }
     tags: dict[int, list[str]] = {}
     for note_id, name in conn.execute(
         f"SELECT nt.note_id, t.name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id"
-        f" WHERE nt.note_id IN ({marks}) AND nt.removed = 0 ORDER BY t.name", ids
+        f" WHERE nt.note_id IN ({marks}) AND nt.removed = 0 ORDER BY t.name",
+        ids,
     ):
         tags.setdefault(note_id, []).append(name)
     urls: dict[int, dict[int | None, str]] = {}
     for note_id, page_id, url in conn.execute(
         f"SELECT nl.note_id, l.page_id, nl.url FROM note_links nl JOIN links l ON l.id = nl.link_id"
-        f" WHERE nl.note_id IN ({marks}) ORDER BY l.id", ids
+        f" WHERE nl.note_id IN ({marks}) ORDER BY l.id",
+        ids,
     ):
         per = urls.setdefault(note_id, {})
         per.setdefault(page_id, url)
         per.setdefault(-1, url)  # the note's first link
-    note_snips, page_snips = _snippets(conn, q, [n for n in ids if why.get(n, _Why()).kw_note],
-                                       {w.kw_page for n in ids if (w := why.get(n, _Why())).kw_page is not None})
+    note_snips, page_snips = _snippets(
+        conn,
+        q,
+        [n for n in ids if why.get(n, _Why()).kw_note],
+        {w.kw_page for n in ids if (w := why.get(n, _Why())).kw_page is not None},
+    )
     hits = []
     for note_id, score in fused:
         row = rows.get(note_id)
@@ -463,14 +524,26 @@ def _hits(conn: sqlite3.Connection, fused: list[tuple[int, float]], why: dict[in
             snippet = excerpt(row[3], q.highlight_words)
         per = urls.get(note_id, {})
         url = per.get(w.page_id) if w.page_id is not None else None
-        hits.append(SearchHit(
-            id=note_id, score=score, sent_ts=row[1], utc_offset=row[2], text=row[3], snippet=snippet, matched=matched,
-            page_title=w.page_title if "page" in w.sources else None, url=url or per.get(-1), tags=tags.get(note_id, []),
-        ))
+        hits.append(
+            SearchHit(
+                id=note_id,
+                score=score,
+                sent_ts=row[1],
+                utc_offset=row[2],
+                text=row[3],
+                snippet=snippet,
+                matched=matched,
+                page_title=w.page_title if "page" in w.sources else None,
+                url=url or per.get(-1),
+                tags=tags.get(note_id, []),
+            )
+        )
     return hits
 
 
-def _snippets(conn: sqlite3.Connection, q: Query, note_ids: list[int], page_ids: set[int | None]) -> tuple[dict[int, str], dict[int, str]]:
+def _snippets(
+    conn: sqlite3.Connection, q: Query, note_ids: list[int], page_ids: set[int | None]
+) -> tuple[dict[int, str], dict[int, str]]:
     """FTS5 snippets, matched words marked, for the final hits only."""
     expr = fts_expression(q, strict=False) or fts_expression(q, strict=True) if q.positive else None
     notes: dict[int, str] = {}
@@ -478,11 +551,15 @@ def _snippets(conn: sqlite3.Connection, q: Query, note_ids: list[int], page_ids:
     if expr is None:
         return notes, pages
     marks = f"'{MARK_OPEN}', '{MARK_CLOSE}', '…', {SNIPPET_TOKENS}"
-    for table, column, ids, out in (("notes_fts", 0, note_ids, notes), ("pages_fts", -1, [p for p in page_ids if p is not None], pages)):
+    for table, column, ids, out in (
+        ("notes_fts", 0, note_ids, notes),
+        ("pages_fts", -1, [p for p in page_ids if p is not None], pages),
+    ):
         if ids:
             for rowid, snip in conn.execute(
                 f"SELECT rowid, snippet({table}, {column}, {marks}) FROM {table} WHERE {table} MATCH ?"
-                f" AND rowid IN ({','.join('?' * len(ids))})", [expr, *ids]
+                f" AND rowid IN ({','.join('?' * len(ids))})",
+                [expr, *ids],
             ):
                 out[rowid] = " ".join(snip.split())
     return notes, pages
@@ -492,7 +569,14 @@ def excerpt(text: str, words: Sequence[str], width: int = 160) -> str:
     """About `width` characters of text around the first query word, query words marked «like this»."""
     flat = " ".join(text.split())
     stems = [w.lower() for w in words if w]
-    pattern = re.compile(r"(?<![^\W_])(" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + r")[^\W_]*", re.IGNORECASE) if stems else None
+    pattern = (
+        re.compile(
+            r"(?<![^\W_])(" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + r")[^\W_]*",
+            re.IGNORECASE,
+        )
+        if stems
+        else None
+    )
     start = 0
     if pattern:
         m = pattern.search(flat)
@@ -530,10 +614,13 @@ def related(store: Store, note_id: int, *, limit: int = 10, embedder: Embedder |
             text = conn.execute("SELECT text FROM notes WHERE id = ?", (note_id,)).fetchone()[0]
         vector = embedder.encode([clean_for_embedding(text)])[0]
     with store.connect() as conn:
-        pages = {r[0] for r in conn.execute(
-            "SELECT l.page_id FROM note_links nl JOIN links l ON l.id = nl.link_id WHERE nl.note_id = ? AND l.page_id IS NOT NULL",
-            (note_id,),
-        )}
+        pages = {
+            r[0]
+            for r in conn.execute(
+                "SELECT l.page_id FROM note_links nl JOIN links l ON l.id = nl.link_id WHERE nl.note_id = ? AND l.page_id IS NOT NULL",
+                (note_id,),
+            )
+        }
         queries = [vector[None, :]]
         if pages and len(index.chunk_ids):
             page_vectors = index.page_vectors(pages)
@@ -561,7 +648,8 @@ def _similarities(index: Any, queries: np.ndarray, note_ids: list[int], conn: sq
         marks = ",".join("?" * len(note_ids))
         for n, page_id in conn.execute(
             f"SELECT nl.note_id, l.page_id FROM note_links nl JOIN links l ON l.id = nl.link_id"
-            f" WHERE nl.note_id IN ({marks}) AND l.page_id IS NOT NULL", note_ids
+            f" WHERE nl.note_id IN ({marks}) AND l.page_id IS NOT NULL",
+            note_ids,
         ):
             mask = index.chunk_pages == page_id
             if mask.any():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,7 +35,7 @@ def resolve_tz(name: str | None = None) -> tzinfo:
         except (OSError, ValueError):
             pass
     local = datetime.now().astimezone().tzinfo
-    return local if local is not None else timezone.utc
+    return local if local is not None else UTC
 
 
 def to_stored(dt: datetime) -> tuple[int, int]:

@@ -217,8 +217,9 @@ def store_topics(store: Store) -> list[Topic]:
     return load_topics(Path(store.path).parent / TOPICS_FILE)
 
 
-def suggest(store: Store, embedder: Embedder, *, note_ids: list[int] | range | None = None,
-            topics: list[Topic] | None = None) -> list[Suggestion]:
+def suggest(
+    store: Store, embedder: Embedder, *, note_ids: list[int] | range | None = None, topics: list[Topic] | None = None
+) -> list[Suggestion]:
     """Topics that notes (all, or `note_ids`) are clearly about, by note then score; hand-removed tags excluded."""
     import numpy as np
 
@@ -264,8 +265,9 @@ def topic_scores(vectors: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
     return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
-def apply(store: Store, embedder: Embedder, *, note_ids: list[int] | range | None = None,
-          topics: list[Topic] | None = None) -> int:
+def apply(
+    store: Store, embedder: Embedder, *, note_ids: list[int] | range | None = None, topics: list[Topic] | None = None
+) -> int:
     """Write suggestions as auto tags; returns how many were added or rescored.
 
     Never touches manual tags or hand removals; drops auto tags of these notes that no longer qualify.
@@ -299,9 +301,12 @@ def apply(store: Store, embedder: Embedder, *, note_ids: list[int] | range | Non
 
 def _removed(store: Store) -> set[tuple[int, str]]:
     with store.connect() as conn:
-        return {(n, name.lower()) for n, name in conn.execute(
-            "SELECT nt.note_id, t.name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id WHERE nt.removed = 1"
-        )}
+        return {
+            (n, name.lower())
+            for n, name in conn.execute(
+                "SELECT nt.note_id, t.name FROM note_tags nt JOIN tags t ON t.id = nt.tag_id WHERE nt.removed = 1"
+            )
+        }
 
 
 def _prototypes(store: Store, embedder: Embedder, topics: list[Topic]) -> list[np.ndarray]:
@@ -326,7 +331,9 @@ def _prototypes(store: Store, embedder: Embedder, topics: list[Topic]) -> list[n
     return out
 
 
-def _note_vectors(store: Store, embedder: Embedder, note_ids: list[int] | range | None) -> tuple[list[tuple[int, str]], np.ndarray]:
+def _note_vectors(
+    store: Store, embedder: Embedder, note_ids: list[int] | range | None
+) -> tuple[list[tuple[int, str]], np.ndarray]:
     """Candidate vectors per note: its own, plus the mean chunk vector of each fetched page it links.
 
     Stored vectors are used when present; missing ones are computed (not stored: that is index's job).
@@ -355,7 +362,11 @@ def _note_vectors(store: Store, embedder: Embedder, note_ids: list[int] | range 
             [embedder.model_id, *params],
         ).fetchall()
     missing = [i for i, r in enumerate(rows) if r[2] is None]
-    computed = dict(zip(missing, embedder.encode([clean_for_embedding(rows[i][1]) for i in missing]), strict=False)) if missing else {}
+    computed = (
+        dict(zip(missing, embedder.encode([clean_for_embedding(rows[i][1]) for i in missing]), strict=False))
+        if missing
+        else {}
+    )
     labels: list[tuple[int, str]] = []
     vectors = []
     for i, (note_id, _, blob) in enumerate(rows):

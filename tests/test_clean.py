@@ -48,7 +48,17 @@ def test_article_is_kept_and_the_page_around_it_is_not():
     md = article.markdown
     assert "Brewing tea well takes patience" in md
     assert "Finally, let the leaves rest" in md
-    for clutter in ("cookies", "About us", "Visit the shop", "Popular posts", "Ten best kettles", "Copyright", "Leaf Blog home", "tracking", "color: red"):
+    for clutter in (
+        "cookies",
+        "About us",
+        "Visit the shop",
+        "Popular posts",
+        "Ten best kettles",
+        "Copyright",
+        "Leaf Blog home",
+        "tracking",
+        "color: red",
+    ):
         assert clutter not in md, clutter
     assert article.no_content is None
     assert article.word_count > 80
@@ -71,7 +81,9 @@ def test_metadata_from_the_page():
     <meta name="author" content="Jane Doe">
     <meta property="article:published_time" content="2025-03-01T10:00:00Z">
     <link rel="canonical" href="/posts/tea">"""
-    article = extract(cluttered_page(head=head).encode(), "https://www.leaf.example/posts/tea?utm_source=x", "text/html")
+    article = extract(
+        cluttered_page(head=head).encode(), "https://www.leaf.example/posts/tea?utm_source=x", "text/html"
+    )
     assert article.title == "How to Brew Tea"
     assert article.site == "Leaf Blog"
     assert article.author == "Jane Doe"
@@ -96,7 +108,9 @@ def test_metadata_from_json_ld_and_time_element():
     assert article.author == "Ann Lee, Bo Chen"
     assert article.published == "2024-11-05"
     assert article.site == "news.example"  # no og:site_name: the host
-    timed = cluttered_page().replace("<h1>How to Brew Tea</h1>", '<h1>How to Brew Tea</h1><time datetime="2023-07-08">8 July</time>')
+    timed = cluttered_page().replace(
+        "<h1>How to Brew Tea</h1>", '<h1>How to Brew Tea</h1><time datetime="2023-07-08">8 July</time>'
+    )
     assert extract_html(timed, "https://news.example/story").published == "2023-07-08"
 
 
@@ -117,7 +131,9 @@ def test_charset_precedence():
     assert decode(b"\xef\xbb\xbf" + "naïve".encode(), "cp1252") == "naïve"  # a BOM wins
     meta = b'<meta charset="utf-8">' + "über".encode()
     assert "über" in decode(meta, "koi8-r-nonsense")  # an unknown header label falls through to <meta>
-    undeclared = ("<p>" + "Größenordnung und Übermaß sind schwierige Wörter für Maschinen. " * 20 + "</p>").encode("cp1252")
+    undeclared = ("<p>" + "Größenordnung und Übermaß sind schwierige Wörter für Maschinen. " * 20 + "</p>").encode(
+        "cp1252"
+    )
     assert "Größenordnung" in decode(undeclared, None)  # detected
 
 

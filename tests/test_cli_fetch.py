@@ -90,7 +90,9 @@ def test_import_fetches_links_and_show_has_the_pages(tmp_path: Path, server: HTT
 def test_import_without_fetch_then_fetch_command(tmp_path: Path, server: HTTPServer):
     server.expect_request("/later").respond_with_response(Response(page("Read Later"), content_type="text/html"))
     url = server.url_for("/later")
-    code, out = run(tmp_path, "import", str(transcript(tmp_path, f"for the weekend {url}")), "--no-embed", "--no-fetch", "--json")
+    code, out = run(
+        tmp_path, "import", str(transcript(tmp_path, f"for the weekend {url}")), "--no-embed", "--no-fetch", "--json"
+    )
     assert code == 0 and "fetch" not in json.loads(out)
     assert [link["status"] for link in json.loads(run(tmp_path, "links", "--json")[1])] == ["pending"]
 

@@ -19,7 +19,11 @@ from werkzeug import Request, Response
 
 from notebase.fetch import USER_AGENT, FetchOptions, FetchResult, _retry_after, fetch_many
 
-ARTICLE = "<html><head><title>A page</title></head><body><article><p>" + "Words of the article. " * 60 + "</p></article></body></html>"
+ARTICLE = (
+    "<html><head><title>A page</title></head><body><article><p>"
+    + "Words of the article. " * 60
+    + "</p></article></body></html>"
+)
 
 
 def fetch(*urls: str, **options) -> list[FetchResult]:
@@ -58,20 +62,29 @@ def test_ok_page_with_headers_we_promise(server: HTTPServer):
     assert result.body and b"Words of the article" in result.body
     assert result.attempts == 1 and result.fetched_at > 0
     assert seen[0].headers["User-Agent"] == USER_AGENT
-    assert USER_AGENT.startswith("notebase/") and "(+https://github.com/notebase/notebase; personal knowledge base)" in USER_AGENT
+    assert (
+        USER_AGENT.startswith("notebase/")
+        and "(+https://github.com/notebase/notebase; personal knowledge base)" in USER_AGENT
+    )
     assert {"gzip", "deflate", "br"} <= {e.strip() for e in seen[0].headers["Accept-Encoding"].split(",")}
 
 
 def test_compressed_bodies_are_decoded(server: HTTPServer):
-    server.expect_request("/gz").respond_with_response(Response(gzip.compress(ARTICLE.encode()), headers={"Content-Encoding": "gzip"}, content_type="text/html"))
-    server.expect_request("/br").respond_with_response(Response(brotli.compress(ARTICLE.encode()), headers={"Content-Encoding": "br"}, content_type="text/html"))
+    server.expect_request("/gz").respond_with_response(
+        Response(gzip.compress(ARTICLE.encode()), headers={"Content-Encoding": "gzip"}, content_type="text/html")
+    )
+    server.expect_request("/br").respond_with_response(
+        Response(brotli.compress(ARTICLE.encode()), headers={"Content-Encoding": "br"}, content_type="text/html")
+    )
     gz, br = fetch(server.url_for("/gz"), server.url_for("/br"))
     assert gz.body == ARTICLE.encode() and br.body == ARTICLE.encode()
 
 
 def test_redirect_chain_records_the_final_url(server: HTTPServer):
     server.expect_request("/r1").respond_with_response(Response(status=301, headers={"Location": "/r2"}))
-    server.expect_request("/r2").respond_with_response(Response(status=302, headers={"Location": server.url_for("/r3")}))
+    server.expect_request("/r2").respond_with_response(
+        Response(status=302, headers={"Location": server.url_for("/r3")})
+    )
     server.expect_request("/r3").respond_with_response(Response(status=307, headers={"Location": "final?x=1"}))
     server.expect_request("/final").respond_with_response(html())
     [result] = fetch(server.url_for("/r1"))
@@ -90,12 +103,17 @@ def test_redirect_loop_fails(server: HTTPServer):
 
 def test_too_many_redirects_fail(server: HTTPServer):
     for i in range(12):
-        server.expect_request(f"/hop{i}").respond_with_response(Response(status=302, headers={"Location": f"/hop{i + 1}"}))
+        server.expect_request(f"/hop{i}").respond_with_response(
+            Response(status=302, headers={"Location": f"/hop{i + 1}"})
+        )
     [result] = fetch(server.url_for("/hop0"))
     assert result.status == "failed" and "too many redirects" in result.error
 
 
-@pytest.mark.parametrize(("code", "status"), [(404, "gone"), (410, "gone"), (403, "blocked"), (401, "blocked"), (451, "blocked"), (400, "failed")])
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [(404, "gone"), (410, "gone"), (403, "blocked"), (401, "blocked"), (451, "blocked"), (400, "failed")],
+)
 def test_http_errors_map_to_statuses(server: HTTPServer, code: int, status: str):
     server.expect_request("/x").respond_with_response(html("nope", status=code))
     [result] = fetch(server.url_for("/x"))
@@ -141,7 +159,9 @@ def test_503_always_fails_after_three_tries(server: HTTPServer):
 
 
 def test_retry_after_past_the_deadline_gives_up_at_once(server: HTTPServer):
-    server.expect_request("/later").respond_with_response(Response("later", status=429, headers={"Retry-After": "3600"}))
+    server.expect_request("/later").respond_with_response(
+        Response("later", status=429, headers={"Retry-After": "3600"})
+    )
     started = time.monotonic()
     [result] = fetch(server.url_for("/later"), timeout=5)
     assert result.status == "failed" and "429" in result.error and "3600" in result.error
@@ -228,7 +248,9 @@ def test_trickling_server_fails_at_the_deadline(trickle_url: str):
 
 
 def test_pdf_and_images_are_unsupported_and_not_read(server: HTTPServer):
-    server.expect_request("/paper.pdf").respond_with_response(Response(b"%PDF-1.7 " + b"0" * 5000, content_type="application/pdf"))
+    server.expect_request("/paper.pdf").respond_with_response(
+        Response(b"%PDF-1.7 " + b"0" * 5000, content_type="application/pdf")
+    )
     server.expect_request("/cat.png").respond_with_response(Response(b"\x89PNG" + b"0" * 100, content_type="image/png"))
     pdf, png = fetch(server.url_for("/paper.pdf"), server.url_for("/cat.png"))
     assert (pdf.status, pdf.content_type, pdf.content_length) == ("unsupported", "application/pdf", 5009)
@@ -245,7 +267,14 @@ def test_undeclared_content_type_is_sniffed(server: HTTPServer):
 
 
 def test_non_http_schemes_are_never_requested(server: HTTPServer):
-    urls = ["file:///etc/passwd", "ftp://example.org/x", "mailto:a@example.org", "tg://resolve?domain=x", "javascript:alert(1)", "data:text/html,hi"]
+    urls = [
+        "file:///etc/passwd",
+        "ftp://example.org/x",
+        "mailto:a@example.org",
+        "tg://resolve?domain=x",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+    ]
     for result in fetch(*urls):
         assert result.status == "unsupported" and result.attempts == 0 and result.http_status is None
         assert "scheme" in result.error

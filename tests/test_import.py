@@ -6,8 +6,6 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from conftest import REPO, Cli
 
 
@@ -62,7 +60,9 @@ def test_importing_the_same_file_again_adds_nothing_and_says_so(cli: Cli, tmp_pa
 
 
 def test_two_messages_in_the_same_minute_are_two_notes(cli: Cli, tmp_path: Path) -> None:
-    export = write(tmp_path / "e.txt", "A, [1/15/26 8:20 AM]\nok\n\nA, [1/15/26 8:20 AM]\nok\n\nA, [1/15/26 8:20 AM]\nnot ok\n")
+    export = write(
+        tmp_path / "e.txt", "A, [1/15/26 8:20 AM]\nok\n\nA, [1/15/26 8:20 AM]\nok\n\nA, [1/15/26 8:20 AM]\nnot ok\n"
+    )
     assert cli.json("import", str(export), "--tz", "UTC")["added"] == 3
     assert cli.json("import", str(export), "--tz", "UTC")["added"] == 0
 
@@ -146,12 +146,36 @@ def test_a_json_export_of_a_whole_account_imports_saved_messages_by_default(cli:
     export = {
         "chats": {
             "list": [
-                {"name": "Bob", "type": "personal_chat", "id": 1, "messages": [
-                    {"id": 1, "type": "message", "date": "2026-01-15T08:00:00", "date_unixtime": "1768464000", "from": "Bob", "text": "hi"}]},
-                {"type": "saved_messages", "id": 2, "messages": [
-                    {"id": 7, "type": "message", "date": "2026-01-15T09:00:00", "date_unixtime": "1768467600", "from": "Me",
-                     "text": ["read ", {"type": "text_link", "text": "this", "href": "https://example.org/x"}]},
-                    {"id": 8, "type": "service", "date": "2026-01-15T09:01:00", "action": "pin_message"}]},
+                {
+                    "name": "Bob",
+                    "type": "personal_chat",
+                    "id": 1,
+                    "messages": [
+                        {
+                            "id": 1,
+                            "type": "message",
+                            "date": "2026-01-15T08:00:00",
+                            "date_unixtime": "1768464000",
+                            "from": "Bob",
+                            "text": "hi",
+                        }
+                    ],
+                },
+                {
+                    "type": "saved_messages",
+                    "id": 2,
+                    "messages": [
+                        {
+                            "id": 7,
+                            "type": "message",
+                            "date": "2026-01-15T09:00:00",
+                            "date_unixtime": "1768467600",
+                            "from": "Me",
+                            "text": ["read ", {"type": "text_link", "text": "this", "href": "https://example.org/x"}],
+                        },
+                        {"id": 8, "type": "service", "date": "2026-01-15T09:01:00", "action": "pin_message"},
+                    ],
+                },
             ]
         }
     }
@@ -166,6 +190,7 @@ def test_a_json_export_of_a_whole_account_imports_saved_messages_by_default(cli:
 
 # --- bad input: one line on stderr naming the file, exit 2, no traceback, nothing changed ---------
 
+
 def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     (tmp_path / "folder").mkdir()
     (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 10)
@@ -173,14 +198,26 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "missing": ([str(tmp_path / "nope.txt")], "no such file"),
         "directory": ([str(tmp_path / "folder")], "directory"),
         "binary": ([str(tmp_path / "binary.bin")], "binary"),
-        "garbage": ([str(write(tmp_path / "g.txt", "just some words\nnothing like a chat\n"))], "not a Telegram export"),
+        "garbage": (
+            [str(write(tmp_path / "g.txt", "just some words\nnothing like a chat\n"))],
+            "not a Telegram export",
+        ),
         "empty": ([str(write(tmp_path / "empty.txt", ""))], "empty"),
         "malformed json": ([str(write(tmp_path / "bad.json", '{"messages": [1, 2'))], "malformed JSON"),
         "json of another kind": ([str(write(tmp_path / "other.json", '{"hello": "world"}'))], "not a Telegram"),
-        "html of another kind": ([str(write(tmp_path / "page.html", "<html><body><p>hi</p></body></html>"))], "not a Telegram"),
-        "wrong format forced": ([str(write(tmp_path / "t.txt", TRANSCRIPT)), "--format", "telegram-json"], "malformed JSON"),
+        "html of another kind": (
+            [str(write(tmp_path / "page.html", "<html><body><p>hi</p></body></html>"))],
+            "not a Telegram",
+        ),
+        "wrong format forced": (
+            [str(write(tmp_path / "t.txt", TRANSCRIPT)), "--format", "telegram-json"],
+            "malformed JSON",
+        ),
         "unknown zone": ([str(write(tmp_path / "t2.txt", TRANSCRIPT)), "--tz", "Mars/Olympus"], "unknown time zone"),
-        "invalid utf-8": ([str(_write_bytes(tmp_path / "latin.txt", "A, [1/15/26 8:20 AM]\ncaf\xe9\n".encode("latin-1")))], "UTF-8"),
+        "invalid utf-8": (
+            [str(_write_bytes(tmp_path / "latin.txt", "A, [1/15/26 8:20 AM]\ncaf\xe9\n".encode("latin-1")))],
+            "UTF-8",
+        ),
     }
 
 
@@ -222,7 +259,9 @@ def _dump(db: Path) -> list[tuple]:
     try:
         return [
             (table, conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall())
-            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' ORDER BY name")
+            for (table,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' ORDER BY name"
+            )
         ]
     finally:
         conn.close()

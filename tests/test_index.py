@@ -13,7 +13,12 @@ from notebase.embeddings import HashingEmbedder, from_blob, to_blob
 from notebase.index import index_pending, vector_index
 from notebase.migrations import MIGRATIONS, _NoCommit
 
-PAGE = "# Caching\n\n" + "Caches keep hot data close to the reader. " * 60 + "\n\n# Invalidation\n\n" + "Invalidation is hard. " * 60
+PAGE = (
+    "# Caching\n\n"
+    + "Caches keep hot data close to the reader. " * 60
+    + "\n\n# Invalidation\n\n"
+    + "Invalidation is hard. " * 60
+)
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -31,11 +36,17 @@ class CountingEmbedder(HashingEmbedder):
 @pytest.fixture
 def store(tmp_path) -> Store:
     store = Store(tmp_path / "notebase.db")
-    ids = import_transcript(store, write_transcript(tmp_path / "t.txt", [
-        ("1/15/26 8:20 AM", "Caching notes https://example.com/cache"),
-        ("1/15/26 8:21 AM", "Buy milk"),
-        ("1/15/26 8:22 AM", "   "),
-    ]))
+    ids = import_transcript(
+        store,
+        write_transcript(
+            tmp_path / "t.txt",
+            [
+                ("1/15/26 8:20 AM", "Caching notes https://example.com/cache"),
+                ("1/15/26 8:21 AM", "Buy milk"),
+                ("1/15/26 8:22 AM", "   "),
+            ],
+        ),
+    )
     add_page(store, ids[0], title="All about caching", markdown=PAGE)
     return store
 
@@ -44,7 +55,10 @@ def test_migrations_recorded_and_columns_exist(store):
     with store.connect() as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
         assert names[:2] == ["m001_notes_links", "m002_search"]
-        columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in ("chunks", "embeddings", "notes_fts", "pages_fts")}
+        columns = {
+            t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")}
+            for t in ("chunks", "embeddings", "notes_fts", "pages_fts")
+        }
     assert columns["chunks"] >= {"id", "page_id", "seq", "text", "content_hash"}
     assert columns["embeddings"] >= {"kind", "item_id", "model", "dim", "vector", "content_hash"}
     assert columns["notes_fts"] == {"text"} and columns["pages_fts"] == {"title", "markdown"}
@@ -66,7 +80,9 @@ def test_m002_indexes_rows_already_there(tmp_path):
     conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
     MIGRATIONS[0](_NoCommit(conn))  # type: ignore[arg-type]
     conn.execute("INSERT INTO _migrations VALUES ('m001_notes_links', 0)")
-    conn.execute("INSERT INTO notes (author, sent_ts, utc_offset, text, content_key) VALUES ('a', 0, 0, 'legacy zebra note', x'01')")
+    conn.execute(
+        "INSERT INTO notes (author, sent_ts, utc_offset, text, content_key) VALUES ('a', 0, 0, 'legacy zebra note', x'01')"
+    )
     conn.execute("INSERT INTO pages (url, title, markdown) VALUES ('u', 'Giraffe facts', 'long necks')")
     conn.close()
     store = Store(path)
@@ -104,7 +120,9 @@ def test_changed_note_and_changed_page_are_re_embedded_sparingly(store):
     assert summary.notes_embedded == 1 and "Buy oat milk" in embedder.texts
     assert summary.pages_chunked == 1 and summary.chunks_reused >= 1 and summary.chunks_embedded >= 1
     with store.connect() as conn:
-        orphans = conn.execute("SELECT count(*) FROM embeddings WHERE kind = 'chunk' AND item_id NOT IN (SELECT id FROM chunks)").fetchone()[0]
+        orphans = conn.execute(
+            "SELECT count(*) FROM embeddings WHERE kind = 'chunk' AND item_id NOT IN (SELECT id FROM chunks)"
+        ).fetchone()[0]
     assert orphans == 0
 
 

@@ -24,7 +24,11 @@ print("\\n@@" + json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 
 def loaded_by(*args: str) -> list[str]:
     out = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(heavy=HEAVY), *args], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", SCRIPT.format(heavy=HEAVY), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     return json.loads(out.rsplit("@@", 1)[1])
 
@@ -33,12 +37,17 @@ def loaded_by(*args: str) -> list[str]:
 def home(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     path = write_transcript(home / "t.txt", [("1/15/26 8:20 AM", "architecture review https://example.com/a")])
-    subprocess.run([sys.executable, "-m", "notebase.cli", "--home", str(home), "import", str(path), "--tz", "UTC", "--no-embed"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "notebase.cli", "--home", str(home), "import", str(path), "--tz", "UTC", "--no-embed"],
+        check=True,
+        capture_output=True,
+    )
     return str(home)
 
 
-@pytest.mark.parametrize("command", [["--help"], ["notes"], ["links"], ["stats"], ["tags"], ["search", "--mode", "keyword", "architecture"]])
+@pytest.mark.parametrize(
+    "command", [["--help"], ["notes"], ["links"], ["stats"], ["tags"], ["search", "--mode", "keyword", "architecture"]]
+)
 def test_light_commands_do_not_load_the_model(home, command):
     from notebase.cli import main
 

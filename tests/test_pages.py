@@ -61,11 +61,16 @@ def test_every_link_gets_a_page_or_a_reason(store: Store, tmp_path: Path, server
     server.expect_request("/missing").respond_with_response(Response("no", status=404))
     server.expect_request("/paper.pdf").respond_with_response(Response(b"%PDF-1.5 ...", content_type="application/pdf"))
     server.expect_request("/app").respond_with_response(
-        Response("<html><head><script src='/bundle.js'></script></head><body><div id='app'></div></body></html>", content_type="text/html")
+        Response(
+            "<html><head><script src='/bundle.js'></script></head><body><div id='app'></div></body></html>",
+            content_type="text/html",
+        )
     )
     tea, missing, pdf, app = (server.url_for(p) for p in ("/tea", "/missing", "/paper.pdf", "/app"))
     dead = f"http://127.0.0.1:{closed_port()}/x"
-    [first, second] = add_notes(store, tmp_path, f"Read {tea} and {missing}", f"Later: {pdf} {app} file:///home/me/notes.txt {dead}")
+    [first, second] = add_notes(
+        store, tmp_path, f"Read {tea} and {missing}", f"Later: {pdf} {app} file:///home/me/notes.txt {dead}"
+    )
     seen: list[FetchProgress] = []
     summary = fetch_links(store, progress=seen.append)
 
@@ -78,15 +83,32 @@ def test_every_link_gets_a_page_or_a_reason(store: Store, tmp_path: Path, server
     json.dumps(data)
 
     links = links_by_url(store)
-    assert links[tea]["status"] == "ok" and links[tea]["title"] == "Green Tea Guide" and links[tea]["site"] == "Tea Times"
+    assert (
+        links[tea]["status"] == "ok" and links[tea]["title"] == "Green Tea Guide" and links[tea]["site"] == "Tea Times"
+    )
     assert links[tea]["http_status"] == 200 and links[tea]["final_url"] == tea and links[tea]["note_ids"] == [first]
     assert links[tea]["fetched_at"].endswith("+00:00") and links[tea]["attempts"] == 1
     assert (links[missing]["status"], links[missing]["http_status"]) == ("gone", 404)
     assert links[pdf]["status"] == "unsupported"
     assert links[app]["status"] == "no-content" and links[app]["error"]
-    assert links["file:///home/me/notes.txt"]["status"] == "unsupported" and links["file:///home/me/notes.txt"]["attempts"] == 0
+    assert (
+        links["file:///home/me/notes.txt"]["status"] == "unsupported"
+        and links["file:///home/me/notes.txt"]["attempts"] == 0
+    )
     assert links[dead]["status"] == "failed" and "connection refused" in links[dead]["error"]
-    assert set(links[tea]) == {"url", "normalized_url", "status", "http_status", "final_url", "title", "site", "error", "attempts", "fetched_at", "note_ids"}
+    assert set(links[tea]) == {
+        "url",
+        "normalized_url",
+        "status",
+        "http_status",
+        "final_url",
+        "title",
+        "site",
+        "error",
+        "attempts",
+        "fetched_at",
+        "note_ids",
+    }
     with store.connect() as conn:
         ctype, length = conn.execute("SELECT content_type, content_length FROM links WHERE url = ?", (pdf,)).fetchone()
     assert (ctype, length) == ("application/pdf", 12)
@@ -94,8 +116,21 @@ def test_every_link_gets_a_page_or_a_reason(store: Store, tmp_path: Path, server
     pages = [p.to_json() for p in pages_for_note(store, first)]
     assert [p["url"] for p in pages] == [tea, missing]
     assert pages[0]["status"] == "ok" and pages[0]["title"] == "Green Tea Guide" and pages[0]["word_count"] > 100
-    assert "fresh water" in pages[0]["markdown"] and "Subscribe now" not in pages[0]["markdown"] and "footer" not in pages[0]["markdown"]
-    assert pages[1] == {"url": missing, "status": "gone", "title": None, "site": None, "author": None, "published": None, "word_count": None, "markdown": None}
+    assert (
+        "fresh water" in pages[0]["markdown"]
+        and "Subscribe now" not in pages[0]["markdown"]
+        and "footer" not in pages[0]["markdown"]
+    )
+    assert pages[1] == {
+        "url": missing,
+        "status": "gone",
+        "title": None,
+        "site": None,
+        "author": None,
+        "published": None,
+        "word_count": None,
+        "markdown": None,
+    }
     assert [p.status for p in pages_for_note(store, second)] == ["unsupported", "no-content", "unsupported", "failed"]
     assert [link.url for link in list_links(store, status="unsupported")] == [pdf, "file:///home/me/notes.txt"]
 
@@ -105,11 +140,17 @@ def test_every_link_gets_a_page_or_a_reason(store: Store, tmp_path: Path, server
 
 def test_links_ending_on_the_same_page_share_it(store: Store, tmp_path: Path, server: HTTPServer):
     server.expect_request("/short-a").respond_with_response(Response(status=301, headers={"Location": "/story"}))
-    server.expect_request("/short-b").respond_with_response(Response(status=302, headers={"Location": "/story?utm_source=tg"}))
+    server.expect_request("/short-b").respond_with_response(
+        Response(status=302, headers={"Location": "/story?utm_source=tg"})
+    )
     server.expect_request("/story").respond_with_response(Response(article("The Story"), content_type="text/html"))
     canonical = f"<link rel='canonical' href='{server.url_for('/essay')}'>"
-    server.expect_request("/essay").respond_with_response(Response(article("Essay", head=canonical), content_type="text/html"))
-    server.expect_request("/essay-print").respond_with_response(Response(article("Essay", head=canonical), content_type="text/html"))
+    server.expect_request("/essay").respond_with_response(
+        Response(article("Essay", head=canonical), content_type="text/html")
+    )
+    server.expect_request("/essay-print").respond_with_response(
+        Response(article("Essay", head=canonical), content_type="text/html")
+    )
     a, b, essay, printable = (server.url_for(p) for p in ("/short-a", "/short-b", "/essay", "/essay-print"))
     add_notes(store, tmp_path, f"one {a}", f"two {b}", f"three {essay} {printable}")
     fetch_links(store)
@@ -145,8 +186,12 @@ def test_refetch_records_whether_the_content_changed(store: Store, tmp_path: Pat
     fetch_links(store)
     server.clear()
     # Different bytes but the same article for /same (a new nonce); a new article for /news.
-    server.expect_request("/same").respond_with_response(Response(article("Same", head="<meta name='nonce' content='42'>"), content_type="text/html"))
-    server.expect_request("/news").respond_with_response(Response(article("News", WORDS * 3 + "Breaking update. " * 20), content_type="text/html"))
+    server.expect_request("/same").respond_with_response(
+        Response(article("Same", head="<meta name='nonce' content='42'>"), content_type="text/html")
+    )
+    server.expect_request("/news").respond_with_response(
+        Response(article("News", WORDS * 3 + "Breaking update. " * 20), content_type="text/html")
+    )
     summary = fetch_links(store, refetch=True)
     assert summary.total == 2 and summary.changed == 1
     with store.connect() as conn:
@@ -186,7 +231,9 @@ def test_control_characters_never_reach_the_store(store: Store, tmp_path: Path, 
 def test_link_marks_for_the_timeline(store: Store, tmp_path: Path, server: HTTPServer):
     server.expect_request("/ok").respond_with_response(Response(article("Fine"), content_type="text/html"))
     ok_url = server.url_for("/ok")
-    first, second, third = add_notes(store, tmp_path, f"{ok_url} https://www.example.invalid/a", "no links here", "file:///tmp/x")
+    first, second, third = add_notes(
+        store, tmp_path, f"{ok_url} https://www.example.invalid/a", "no links here", "file:///tmp/x"
+    )
     fetch_links(store)
     marks = link_marks(store, [first, second, third, 999])
     assert marks == {first: [("127.0.0.1", "ok"), ("example.invalid", "failed")], third: [("file", "unsupported")]}

@@ -77,17 +77,45 @@ def test_a_page_match_finds_the_note_linking_to_it(base):
 
 def test_title_weighs_more_than_body(tmp_path):
     store = Store(tmp_path / "n.db")
-    ids = import_transcript(store, write_transcript(tmp_path / "t.txt", [
-        ("1/15/26 8:20 AM", "one https://a.example/1"), ("1/15/26 8:21 AM", "two https://b.example/2")]))
-    add_page(store, ids[0], title="Notes on gardening", markdown="Tomatoes and compost. " * 5 + "Some kubernetes mention.")
+    ids = import_transcript(
+        store,
+        write_transcript(
+            tmp_path / "t.txt",
+            [("1/15/26 8:20 AM", "one https://a.example/1"), ("1/15/26 8:21 AM", "two https://b.example/2")],
+        ),
+    )
+    add_page(
+        store, ids[0], title="Notes on gardening", markdown="Tomatoes and compost. " * 5 + "Some kubernetes mention."
+    )
     add_page(store, ids[1], title="Kubernetes in production", markdown="Clusters, pods and nodes. " * 5)
     assert [h.id for h in search(store, "kubernetes", mode="keyword")] == [ids[1], ids[0]]
 
 
-@pytest.mark.parametrize("query", [
-    '"', '"unclosed phrase', "AND", "OR NOT", "a:b", "(x", "x)", "NEAR(a b)", "col:umn", "^start", "-", "--x y",
-    "* *", "foo*bar", "'; DROP TABLE notes; --", "emoji 🚀 text", "\\", "{a b}", "a + b", "NOT milk",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"unclosed phrase',
+        "AND",
+        "OR NOT",
+        "a:b",
+        "(x",
+        "x)",
+        "NEAR(a b)",
+        "col:umn",
+        "^start",
+        "-",
+        "--x y",
+        "* *",
+        "foo*bar",
+        "'; DROP TABLE notes; --",
+        "emoji 🚀 text",
+        "\\",
+        "{a b}",
+        "a + b",
+        "NOT milk",
+    ],
+)
 def test_weird_input_never_raises_anything_but_search_error(base, query):
     store, _ = base
     with contextlib.suppress(SearchError):
@@ -136,7 +164,8 @@ def test_hybrid_with_fake_embedder_says_why(base):
     assert hits[0].id == ids[1]
     assert hits[0].matched == ["note", "keyword", "meaning"]
     assert search(store, "milk -bread", embedder=embedder, mode="semantic") == [] or all(
-        "bread" not in h.text for h in search(store, "milk -bread", embedder=embedder, mode="semantic"))
+        "bread" not in h.text for h in search(store, "milk -bread", embedder=embedder, mode="semantic")
+    )
 
 
 @pytest.mark.slow

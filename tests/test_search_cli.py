@@ -9,11 +9,14 @@ from search_helpers import write_transcript
 @pytest.fixture
 def imported(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("NOTEBASE_MODEL", "hash")
-    path = write_transcript(tmp_path / "t.txt", [
-        ("1/15/26 8:20 AM", "Architecture review of the billing service"),
-        ("1/15/26 8:21 AM", "Buy milk and bread"),
-        ("1/16/26 9:00 AM", "Billing service architecture diagram"),
-    ])
+    path = write_transcript(
+        tmp_path / "t.txt",
+        [
+            ("1/15/26 8:20 AM", "Architecture review of the billing service"),
+            ("1/15/26 8:21 AM", "Buy milk and bread"),
+            ("1/16/26 9:00 AM", "Billing service architecture diagram"),
+        ],
+    )
     result = cli("import", str(path), "--tz", "UTC")
     assert "indexed 3 items with hash-256" in result.stderr  # import embeds new notes unless --no-embed
     return cli
@@ -26,7 +29,7 @@ def test_search_index_related_and_topics(imported):
     assert set(hits[0]) == {"id", "score", "sent_at", "text", "snippet", "matched", "page_title", "url", "tags"}
     assert "keyword" in hits[0]["matched"] and "meaning" in hits[0]["matched"]
     assert [h["id"] for h in cli.json("search", "billing", "--mode", "keyword", "--until", "2026-01-15")] == [1]
-    assert cli.json("index") ["notes_embedded"] == 0
+    assert cli.json("index")["notes_embedded"] == 0
     assert cli.json("index", "--rebuild")["notes_embedded"] == 3
     assert cli.json("related", "1", "-n", "1")[0]["id"] == 3
     assert isinstance(cli.json("topics", "suggest"), list)
@@ -35,12 +38,15 @@ def test_search_index_related_and_topics(imported):
     assert "«milk»" in text
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search", "?!"], "nothing to search for"),
-    (["search", "--mode", "keyword", "--", "-milk"], "besides -exclusions"),
-    (["related", "42"], "no note with id 42"),
-    (["search", "x", "--model", "/nonexistent/model"], "cannot load model"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "?!"], "nothing to search for"),
+        (["search", "--mode", "keyword", "--", "-milk"], "besides -exclusions"),
+        (["related", "42"], "no note with id 42"),
+        (["search", "x", "--model", "/nonexistent/model"], "cannot load model"),
+    ],
+)
 def test_mistakes_are_one_line_errors(imported, args, message):
     result = imported(*args, ok=False)
     assert result.exit_code == 2

@@ -13,7 +13,9 @@ from notebase.topics import Topic, apply, suggest
 
 # The fake embedder matches on shared words, so these topics catch notes by their words.
 TOPICS = [
-    Topic("cooking", "cooking recipes pasta sauce oven", ["bake bread in the oven", "pasta with tomato sauce"], min_z=2.0),
+    Topic(
+        "cooking", "cooking recipes pasta sauce oven", ["bake bread in the oven", "pasta with tomato sauce"], min_z=2.0
+    ),
     Topic("travel", "travel trip flight hotel", ["book a flight and a hotel"], min_z=2.0),
 ]
 
@@ -21,11 +23,17 @@ TOPICS = [
 @pytest.fixture
 def base(tmp_path):
     store = Store(tmp_path / "notebase.db")
-    ids = import_transcript(store, write_transcript(tmp_path / "t.txt", [
-        ("1/15/26 8:20 AM", "pasta with tomato sauce tonight, oven at 200"),
-        ("1/15/26 8:21 AM", "book the flight and the hotel for the trip"),
-        ("1/15/26 8:22 AM", "xyzzy plugh"),
-    ]))
+    ids = import_transcript(
+        store,
+        write_transcript(
+            tmp_path / "t.txt",
+            [
+                ("1/15/26 8:20 AM", "pasta with tomato sauce tonight, oven at 200"),
+                ("1/15/26 8:21 AM", "book the flight and the hotel for the trip"),
+                ("1/15/26 8:22 AM", "xyzzy plugh"),
+            ],
+        ),
+    )
     index_pending(store, HashingEmbedder())
     return store, ids
 
@@ -58,7 +66,7 @@ def test_topics_tag_automatically_and_the_hand_wins(base):
     found = {(s.note_id, s.topic) for s in suggest(store, HashingEmbedder(), topics=TOPICS)}
     assert found == {(ids[0], "cooking"), (ids[1], "travel")}
     assert apply(store, HashingEmbedder(), topics=TOPICS) == 2
-    (name, origin, score), = note_tags(store, ids[0])
+    ((name, origin, score),) = note_tags(store, ids[0])
     assert (name, origin) == ("cooking", "auto") and score > 0
     assert apply(store, HashingEmbedder(), topics=TOPICS) == 0  # nothing new
 

@@ -36,7 +36,9 @@ def test_default_topics_file_is_written_once_and_user_topics_are_read(tmp_path):
     assert [t.name for t in topics] == ["architecture", "agents", "inspiration"]
     assert path.read_text(encoding="utf-8") == DEFAULT_TOPICS_TOML
     assert all(t.description and len(t.examples) >= 3 for t in topics)
-    path.write_text(DEFAULT_TOPICS_TOML + '\n[topics.cooking]\ndescription = "Recipes and cooking"\nmin_z = 5\n', encoding="utf-8")
+    path.write_text(
+        DEFAULT_TOPICS_TOML + '\n[topics.cooking]\ndescription = "Recipes and cooking"\nmin_z = 5\n', encoding="utf-8"
+    )
     assert load_topics(path)[-1].name == "cooking" and load_topics(path)[-1].min_z == 5
     with pytest.raises(TopicsError):
         parse_topics("[topics.bad]\nexamples = 3\n", "x")
@@ -53,7 +55,11 @@ def test_the_users_export_gets_the_right_topics(tmp_path):
     embedder = real_embedder()
     index_pending(store, embedder)
     found = topics_by_note(store, embedder)
-    for start in ("Understand Architecture", "Architecture deliverables", "Absolutely, Fira. Let’s explore the deliverables"):
+    for start in (
+        "Understand Architecture",
+        "Architecture deliverables",
+        "Absolutely, Fira. Let’s explore the deliverables",
+    ):
         assert topics_of(found, start) == {"architecture"}, start
     for start in ("Cursor Claude code", "Compare cc and codex", "summarzing this"):
         assert topics_of(found, start) == {"agents"}, start
@@ -76,5 +82,11 @@ def test_the_bundled_sample_gets_sensible_topics(tmp_path):
     assert topics_of(found, "Claude Code vs Codex") == {"agents"}
     assert topics_of(found, "LLM tool use") == {"agents"}
     assert topics_of(found, "“What I cannot create, I do not understand.”") == {"inspiration"}
-    for errand in ("Buy milk and oat bread", "Call mom about Sunday", "Pay the electricity bill", "Water the plants", "Gym: legs"):
+    for errand in (
+        "Buy milk and oat bread",
+        "Call mom about Sunday",
+        "Pay the electricity bill",
+        "Water the plants",
+        "Gym: legs",
+    ):
         assert topics_of(found, errand) == set(), errand
