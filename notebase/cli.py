@@ -383,21 +383,19 @@ def search_cmd(
     as_json: bool,
 ) -> None:
     """Find notes by words ("a phrase", -exclude, prefix*) and by meaning, including the pages they link to."""
-    from .search import SearchError, parse_query, search
+    from .search import NotIndexedError, SearchError, parse_query, search
 
+    filters: dict[str, Any] = {"limit": limit, "tag": tag, "since": _bound(since), "until": _bound(until, end=True)}
     try:
         parse_query(query)  # a bad query fails before the model loads
         embedder = None if mode == "keyword" else _embedder(ctx, model)
-        hits = search(
-            ctx.store,
-            query,
-            mode=mode,
-            limit=limit,
-            tag=tag,
-            since=_bound(since),
-            until=_bound(until, end=True),
-            embedder=embedder,
-        )
+        try:
+            hits = search(ctx.store, query, mode=mode, embedder=embedder, **filters)
+        except NotIndexedError as exc:
+            if mode != "hybrid":
+                raise
+            click.echo(f"notebase: warning: {exc}; showing keyword matches only", err=True)
+            hits = search(ctx.store, query, mode="keyword", **filters)
     except SearchError as exc:
         fail(str(exc))
     if as_json:

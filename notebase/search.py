@@ -46,6 +46,10 @@ class SearchError(ValueError):
     """A query with nothing to search for, or a search that cannot run; the message says why."""
 
 
+class NotIndexedError(SearchError):
+    """Search by meaning before anything was embedded (with this model): keyword search still works."""
+
+
 @dataclass
 class Query:
     """A user's query, parsed: what must, may and must not appear."""
@@ -378,10 +382,10 @@ def _semantic_ranking(
     if len(index.note_ids) == 0 and len(index.chunk_ids) == 0:
         other = conn.execute("SELECT model FROM embeddings LIMIT 1").fetchone()
         if other:
-            raise SearchError(
+            raise NotIndexedError(
                 f"the index was built with model {other[0]!r}; run: notebase index --model {embedder.model_id}"
             )
-        raise SearchError("nothing is indexed yet; run: notebase index")
+        raise NotIndexedError("nothing is indexed yet; run: notebase index")
     vector = embedder.encode([q.text])[0]
     return _rank_by_vectors(conn, index, vector[None, :], depth, allowed, why)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from search_helpers import write_transcript
 
@@ -51,3 +53,14 @@ def test_mistakes_are_one_line_errors(imported, args, message):
     result = imported(*args, ok=False)
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_before_indexing_hybrid_search_falls_back_to_keywords(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("NOTEBASE_MODEL", "hash")
+    path = write_transcript(tmp_path / "t.txt", [("1/15/26 8:20 AM", "Billing service architecture")])
+    cli("import", str(path), "--tz", "UTC", "--no-embed")
+    result = cli("search", "billing", "--json")
+    assert "nothing is indexed yet" in result.stderr and "keyword matches only" in result.stderr
+    assert [h["matched"] for h in json.loads(result.stdout)] == [["note", "keyword"]]
+    semantic = cli("search", "billing", "--mode", "semantic", ok=False)
+    assert semantic.exit_code == 2 and "run: notebase index" in semantic.stderr
