@@ -202,18 +202,26 @@ def notes_cmd(
     ctx: Context, since: str | None, until: str | None, author: str | None, limit: int | None, as_json: bool
 ) -> None:
     """List notes, oldest first."""
-    from .notes import list_notes
+    from .notes import iter_notes
 
-    notes = list_notes(ctx.store, since=_bound(since), until=_bound(until, end=True), author=author, limit=limit)
-    if as_json:
-        echo_json([n.to_json() for n in notes])
+    notes = iter_notes(ctx.store, since=_bound(since), until=_bound(until, end=True), author=author, limit=limit)
+    if as_json:  # streamed: the same JSON list as json.dumps would give, without holding every note
+        count = 0
+        click.echo("[", nl=False)
+        for note in notes:
+            item = json.dumps(note.to_json(), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            click.echo(("," if count else "") + "\n  " + item, nl=False)
+            count += 1
+        click.echo("\n]" if count else "]")
         return
-    if not notes:
-        click.echo("No notes. Import an export with: notebase import FILE", err=True)
+    shown = 0
     for note in notes:
         first_line = next((line for line in note.text.splitlines() if line.strip()), "")
         tags = "".join(f" #{t}" for t in note.tags)
         click.echo(f"{note.id:>6}  {note.sent_at[:16].replace('T', ' ')}  {_clip(first_line, 90)}{tags}")
+        shown += 1
+    if not shown:
+        click.echo("No notes. Import an export with: notebase import FILE", err=True)
 
 
 def _clip(text: str, width: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,40 @@ def list_notes(
         notes = [_row_to_view(row) for row in conn.execute(sql, params)]
         _attach(conn, notes)
     return notes
+
+
+def iter_notes(
+    store: Store,
+    *,
+    since: int | None = None,
+    until: int | None = None,
+    author: str | None = None,
+    tag: str | None = None,
+    limit: int | None = None,
+    page: int = 2000,
+) -> Iterator[NoteView]:
+    """Like list_notes (oldest first), a page at a time, so a million notes never sit in memory at once."""
+    where, params = _filters(since=since, until=until, author=author, tag=tag)
+    after = "(n.sent_ts > ? OR (n.sent_ts = ? AND n.id > ?))"  # keyset paging: no OFFSET rescans
+    last: tuple[int, int] | None = None
+    left = limit
+    with store.connect() as conn:
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
+            clause = where
+            args = list(params)
+            if last is not None:
+                clause = f"{where} AND {after}" if where else f"WHERE {after}"
+                args += [last[0], last[0], last[1]]
+            rows = conn.execute(f"{_SELECT} {clause} ORDER BY n.sent_ts, n.id LIMIT ?", [*args, size]).fetchall()
+            if not rows:
+                return
+            notes = [_row_to_view(row) for row in rows]
+            _attach(conn, notes)
+            yield from notes
+            last = (notes[-1].sent_ts, notes[-1].id)
+            if left is not None:
+                left -= len(notes)
 
 
 def get_note(store: Store, note_id: int) -> NoteView | None:
