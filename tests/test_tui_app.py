@@ -543,6 +543,30 @@ async def test_sidebar_tag_filter(store: Store) -> None:
         assert timeline_of(app).note_count == 6
 
 
+@needs_tags
+async def test_tag_and_author_filters_combine(store: Store) -> None:
+    from notebase.tags import add_tag
+
+    add_tag(store, 1, "rust")  # by Alex
+    add_tag(store, 3, "rust")  # by Sam
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sidebar = app.main_screen.query_one("#sidebar")
+        sidebar.focus()
+        sidebar.highlighted = sidebar.get_option_index("tag:rust")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a", "down", "down", "enter")  # All authors, Alex, Sam
+        await settle(pilot)
+        assert note_ids(timeline_of(app)) == [3]
+        info = str(app.main_screen.query_one("#filter-info").render())
+        assert "#rust" in info and "by Sam" in info
+        await pilot.press("c")
+        await settle(pilot)
+        assert timeline_of(app).note_count == 6
+
+
 # -- pages and the palette's jobs ----------------------------------------------------------
 
 needs_pages = pytest.mark.skipif(not has("pages"), reason="notebase.pages not there yet")

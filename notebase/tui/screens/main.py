@@ -197,10 +197,11 @@ class MainScreen(TaggingMixin, Screen[None]):
 
     @on(Sidebar.FilterChosen)
     def _sidebar_filter(self, message: Sidebar.FilterChosen) -> None:
+        # Filters combine (a tag by one author); "all notes" or `c` clears them.
         if message.kind == "tag":
-            self.set_filters(tag=message.value, author=None)
+            self.set_filters(tag=message.value)
         elif message.kind == "author":
-            self.set_filters(author=message.value, tag=None)
+            self.set_filters(author=message.value)
         else:
             self.set_filters(tag=None, author=None)
         self.timeline.focus()
