@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import fusion
 from .db import Store
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .embeddings import Embedder
+
+_T = TypeVar("_T")
 
 MODES = ("hybrid", "keyword", "semantic")
 MARK_OPEN, MARK_CLOSE = "«", "»"  # around matched words in snippets; [ ] would clash with Markdown links
@@ -205,15 +208,21 @@ def search(
     why: dict[int, _Why] = {}
     with store.connect() as conn:
         allowed = _allowed_notes(conn, tag=tag, since=since, until=until)
+        index, vector = None, None
+        if mode != "keyword":
+            assert embedder is not None
+            index = _loaded_index(store, embedder)
+            # The model reads the query in another thread while SQLite ranks by words (both
+            # release the GIL). The vector scan waits for both: it uses every core itself.
+            vector = _in_background(embedder.encode, [q.text])
         rankings: list[list[int]] = []
         if mode in ("keyword", "hybrid"):
             rankings.append(_keyword_ranking(conn, q, depth, allowed, why))
-        if mode in ("semantic", "hybrid"):
-            assert embedder is not None
+        if vector is not None:
             # Its own evidence, merged after: a keyword page match keeps its title and snippet.
-            # (Running the two rankings in parallel threads measured no faster on 2 cores.)
             sem_why: dict[int, _Why] = {}
-            rankings.append(_semantic_ranking(store, conn, q, embedder, depth, allowed, sem_why))
+            nearest = _nearest_to(index, vector.result(), depth, allowed)
+            rankings.append(_attach_nearest(conn, nearest, depth, allowed, sem_why))
             _merge_why(why, sem_why)
         fused = rrf(rankings, k=fusion.RRF_K, weights=HYBRID_WEIGHTS if len(rankings) == 2 else None)
         if q.excluded and mode != "keyword":
@@ -366,101 +375,120 @@ def _notes_matching(conn: sqlite3.Connection, terms: list[str], note_ids: Iterab
     }
 
 
-def _semantic_ranking(
-    store: Store,
-    conn: sqlite3.Connection,
-    q: Query,
-    embedder: Embedder,
-    depth: int,
-    allowed: set[int] | None,
-    why: dict[int, _Why],
-) -> list[int]:
-    """Notes by cosine similarity: of the note itself, or of the best chunk of a page it links to."""
+def _loaded_index(store: Store, embedder: Embedder) -> Any:
+    """The vectors made with this embedder's model; NotIndexedError if there are none."""
     from .index import vector_index
 
     index = vector_index(store, embedder.model_id)
     if len(index.note_ids) == 0 and len(index.chunk_ids) == 0:
-        other = conn.execute("SELECT model FROM embeddings LIMIT 1").fetchone()
+        with store.connect() as conn:
+            other = conn.execute("SELECT model FROM embeddings LIMIT 1").fetchone()
         if other:
             raise NotIndexedError(
                 f"the index was built with model {other[0]!r}; run: notebase index --model {embedder.model_id}"
             )
         raise NotIndexedError("nothing is indexed yet; run: notebase index")
-    vector = embedder.encode([q.text])[0]
-    return _rank_by_vectors(conn, index, vector[None, :], depth, allowed, why)
+    return index
 
 
-def _rank_by_vectors(
+_worker: ThreadPoolExecutor | None = None
+
+
+def _in_background(fn: Callable[..., _T], *args: Any) -> Future[_T]:
+    """Run fn in the search thread (one per process, started on first use)."""
+    global _worker
+    if _worker is None:
+        _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebase-search")
+    return _worker.submit(fn, *args)
+
+
+@dataclass
+class _Nearest:
+    """The vector side of a search before SQL: best notes and best pages by cosine."""
+
+    notes: list[tuple[int, float]]  # (note id, cosine), best first
+    pages: list[tuple[int, float, int]]  # (page id, best chunk's cosine, chunk id), best first
+
+
+def _nearest_to(
+    index: Any, queries: np.ndarray, depth: int, allowed: set[int] | None, exclude: int | None = None
+) -> _Nearest:
+    """Pure numpy: the `depth` notes and pages nearest to any of the query vectors."""
+    import numpy as np
+
+    from .index import top_rows
+
+    notes: list[tuple[int, float]] = []
+    if len(index.note_ids):
+        if len(queries) == 1 and allowed is None and exclude is None:
+            rows, best = index.nearest("notes", queries[0], depth)
+        else:
+            sims = index.notes @ queries[0] if len(queries) == 1 else (index.notes @ queries.T).max(axis=1)
+            keep = np.isin(index.note_ids, list(allowed)) if allowed is not None else np.ones(len(sims), dtype=bool)
+            if exclude is not None:
+                keep &= index.note_ids != exclude
+            sims = np.where(keep, sims, -np.inf)
+            rows = top_rows(sims, depth)
+            best = sims[rows]
+        for note_id, score in zip(index.note_ids[rows].tolist(), best.tolist(), strict=True):
+            if score > 0:  # orthogonal, opposite or filtered out (-inf): not similar at all
+                notes.append((note_id, score))
+    pages: list[tuple[int, float, int]] = []
+    if len(index.chunk_ids):
+        if len(queries) == 1:
+            rows, best = index.nearest("chunks", queries[0], depth * 4)
+        else:
+            sims = (index.chunks @ queries.T).max(axis=1)
+            rows = top_rows(sims, depth * 4)
+            best = sims[rows]
+        seen: set[int] = set()
+        for page_id, score, chunk_id in zip(
+            index.chunk_pages[rows].tolist(), best.tolist(), index.chunk_ids[rows].tolist(), strict=True
+        ):
+            if score <= 0 or len(seen) >= depth:
+                break
+            if page_id not in seen:
+                seen.add(page_id)
+                pages.append((page_id, score, chunk_id))
+    return _Nearest(notes, pages)
+
+
+def _attach_nearest(
     conn: sqlite3.Connection,
-    index: Any,
-    queries: np.ndarray,
+    nearest: _Nearest,
     depth: int,
     allowed: set[int] | None,
     why: dict[int, _Why],
     exclude: int | None = None,
 ) -> list[int]:
-    import numpy as np
-
+    """Notes by cosine similarity: of the note itself, or of the best chunk of a page it links to."""
     scores: dict[int, float] = {}
-    if len(index.note_ids):
-        sims = index.notes @ queries[0] if len(queries) == 1 else (index.notes @ queries.T).max(axis=1)
-        if allowed is not None or exclude is not None:
-            keep = np.isin(index.note_ids, list(allowed)) if allowed is not None else np.ones(len(sims), dtype=bool)
-            if exclude is not None:
-                keep &= index.note_ids != exclude
-            sims = np.where(keep, sims, -np.inf)
-        for row in _top(sims, depth):
-            if np.isfinite(sims[row]) and sims[row] > 0:  # orthogonal or opposite: not similar at all
-                note_id = int(index.note_ids[row])
-                scores[note_id] = float(sims[row])
+    for note_id, score in nearest.notes:
+        scores[note_id] = score
+        w = why.setdefault(note_id, _Why())
+        w.sources.add("note")
+        w.methods.add("meaning")
+    if nearest.pages:
+        page_ids = [page_id for page_id, _, _ in nearest.pages]
+        linked = _notes_linking(conn, page_ids, cap=depth, allowed=allowed, exclude=exclude)
+        marks = ",".join("?" * len(page_ids))
+        titles = dict(conn.execute(f"SELECT id, title FROM pages WHERE id IN ({marks})", page_ids).fetchall())
+        chunk_text: dict[int, str | None] = {}
+        for page_id, score, chunk_id in nearest.pages:
+            for note_id in linked.get(page_id, []):
+                if note_id == exclude or (allowed is not None and note_id not in allowed):
+                    continue
                 w = why.setdefault(note_id, _Why())
-                w.sources.add("note")
+                w.sources.add("page")
                 w.methods.add("meaning")
-    if len(index.chunk_ids):
-        sims = index.chunks @ queries[0] if len(queries) == 1 else (index.chunks @ queries.T).max(axis=1)
-        best_pages: dict[int, tuple[float, int]] = {}
-        for row in _top(sims, depth * 4):
-            if sims[row] <= 0:
-                break
-            page_id = int(index.chunk_pages[row])
-            if page_id not in best_pages:
-                best_pages[page_id] = (float(sims[row]), row)
-            if len(best_pages) >= depth:
-                break
-        if best_pages:
-            linked = _notes_linking(conn, list(best_pages), cap=depth, allowed=allowed, exclude=exclude)
-            titles = dict(
-                conn.execute(
-                    f"SELECT id, title FROM pages WHERE id IN ({','.join('?' * len(best_pages))})", list(best_pages)
-                ).fetchall()
-            )
-            chunk_text = {}
-            for page_id, (score, row) in best_pages.items():
-                for note_id in linked.get(page_id, []):
-                    if note_id == exclude or (allowed is not None and note_id not in allowed):
-                        continue
-                    w = why.setdefault(note_id, _Why())
-                    w.sources.add("page")
-                    w.methods.add("meaning")
-                    if score > scores.get(note_id, -np.inf):
-                        scores[note_id] = score
-                        if row not in chunk_text:
-                            chunk_text[row] = conn.execute(
-                                "SELECT text FROM chunks WHERE id = ?", (int(index.chunk_ids[row]),)
-                            ).fetchone()
-                        w.page_id, w.page_title = page_id, titles.get(page_id)
-                        w.chunk_text = chunk_text[row][0] if chunk_text[row] else None
+                if score > scores.get(note_id, float("-inf")):
+                    scores[note_id] = score
+                    if chunk_id not in chunk_text:
+                        row = conn.execute("SELECT text FROM chunks WHERE id = ?", (chunk_id,)).fetchone()
+                        chunk_text[chunk_id] = row[0] if row else None
+                    w.page_id, w.page_title = page_id, titles.get(page_id)
+                    w.chunk_text = chunk_text[chunk_id]
     return [note_id for note_id, _ in sorted(scores.items(), key=lambda kv: -kv[1])][:depth]
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Row indices of the n best scores, best first (argpartition: no full sort of 100k rows)."""
-    import numpy as np
-
-    if len(scores) <= n:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, n)[:n]
-    return part[np.argsort(-scores[part], kind="stable")]
 
 
 def _drop_excluded(
@@ -632,7 +660,9 @@ def related(store: Store, note_id: int, *, limit: int = 10, embedder: Embedder |
                 queries.append(page_vectors[:32])
         matrix = np.vstack(queries).astype(np.float32)
         why: dict[int, _Why] = {}
-        ranked = _rank_by_vectors(conn, index, matrix, max(limit, 20), None, why, exclude=note_id)
+        depth = max(limit, 20)
+        nearest = _nearest_to(index, matrix, depth, None, exclude=note_id)
+        ranked = _attach_nearest(conn, nearest, depth, None, why, exclude=note_id)
         # Scores are cosines here, not fused ranks: say how close, not how high.
         sims = _similarities(index, matrix, ranked, conn)
         fused = [(n, sims.get(n, 0.0)) for n in ranked][:limit]

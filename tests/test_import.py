@@ -75,6 +75,27 @@ def test_an_overlapping_export_adds_only_the_new_messages(cli: Cli, tmp_path: Pa
     assert [n["text"] for n in cli.json("notes", "--since", "2026-01-17")] == ["A brand new thought"]
 
 
+def _minutes(first: int, last: int) -> str:
+    """One message per minute from minute `first` to `last` (exclusive) after 2026-01-01 00:00."""
+    lines = []
+    for m in range(first, last):
+        day, rest = divmod(m, 1440)
+        lines.append(f"A, [2026-01-{day + 1:02d} {rest // 60:02d}:{rest % 60:02d}]\nthought number {m}\n\n")
+    return "".join(lines)
+
+
+def test_overlaps_spanning_many_batches_add_exactly_the_new_messages(cli: Cli, tmp_path: Path) -> None:
+    # Bigger than one write batch (5,000), overlapping the stored range on both sides and
+    # in the middle of a batch, so both the fast range probe and the per-key lookup run.
+    old = write(tmp_path / "old.txt", _minutes(6_000, 18_000))
+    assert cli.json("import", str(old), "--tz", "UTC", "--no-embed")["added"] == 12_000
+    wider = write(tmp_path / "wider.txt", _minutes(0, 9_000) + _minutes(15_500, 24_000))
+    summary = cli.json("import", str(wider), "--tz", "UTC", "--no-embed")
+    assert (summary["messages"], summary["duplicates"], summary["added"]) == (17_500, 5_500, 12_000)
+    assert cli.json("stats")["notes"] == 24_000
+    assert cli.json("import", str(wider), "--tz", "UTC", "--no-embed")["added"] == 0
+
+
 def test_links_are_normalized_and_shared_between_notes(cli: Cli, tmp_path: Path) -> None:
     text = (
         "A, [1/15/26 8:20 AM]\nhttps://Example.org/a?utm_source=x#frag\n\n"

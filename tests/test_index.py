@@ -10,7 +10,7 @@ from search_helpers import add_page, import_transcript, write_transcript
 
 from notebase.db import Store
 from notebase.embeddings import HashingEmbedder, from_blob, to_blob
-from notebase.index import index_pending, vector_index
+from notebase.index import VectorIndex, index_pending, vector_index
 from notebase.migrations import MIGRATIONS, _NoCommit
 
 PAGE = (
@@ -167,3 +167,43 @@ def test_progress_reports_totals(store):
     seen = []
     index_pending(store, HashingEmbedder(64), progress=lambda done, total: seen.append((done, total)))
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] > 0
+
+
+def _index_of(vectors: np.ndarray) -> VectorIndex:
+    ids = np.arange(1, len(vectors) + 1, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    return VectorIndex("m", 0, ids, vectors, empty, empty, np.zeros((0, vectors.shape[1]), dtype=np.float32))
+
+
+def test_nearest_notes_match_a_full_float32_scan():
+    """The float16 pre-scan may only ever speed things up: same rows, same cosines as the exact scan."""
+    import torch  # noqa: F401  (the float16 path runs when torch is loaded, as after encoding a query)
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((20_000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = _index_of(vectors)
+    for query in vectors[:25] + 0.3 * rng.standard_normal((25, 64)).astype(np.float32):
+        query = (query / np.linalg.norm(query)).astype(np.float32)
+        rows, scores = index.nearest("notes", query, 100)
+        sims = vectors @ query
+        expected = np.argsort(-sims, kind="stable")[:100]
+        assert rows.tolist() == expected.tolist()
+        assert np.allclose(scores, sims[expected], rtol=0, atol=1e-6)  # float32, summed in another order
+    assert "notes" in index._halves, "the float16 copy should have been used"
+
+
+def test_nearest_notes_among_near_ties_fall_back_to_the_exact_scan():
+    """Rows closer together than float16 can tell apart are ranked by the float32 scan."""
+    import torch  # noqa: F401
+
+    rng = np.random.default_rng(4)
+    base = rng.standard_normal(64).astype(np.float32)
+    vectors = np.repeat(base[None, :], 5_000, axis=0) + 1e-5 * rng.standard_normal((5_000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = _index_of(vectors.astype(np.float32))
+    query = vectors[123]
+    rows, scores = index.nearest("notes", query, 50)
+    sims = index.notes @ query
+    assert np.allclose(scores, np.sort(sims)[::-1][:50], rtol=0, atol=1e-6)  # ties may come in any order
+    assert np.allclose(sims[rows], scores, rtol=0, atol=1e-6)

@@ -193,3 +193,21 @@ def test_related_notes_by_meaning(base):
     assert hits[0].score > 0.2
     with pytest.raises(SearchError, match="no note"):
         related(store, 999)
+
+
+@pytest.mark.slow
+def test_a_query_vector_is_the_vector_the_index_would_store():
+    """Queries take a shortcut through the model; it must give what batched encoding gives."""
+    import numpy as np
+
+    embedder = real_embedder()
+    texts = ["how should coding agents share work", "Vector databases explained", "ok"]
+    batched = embedder.encode(texts * 2)[: len(texts)]  # six texts: the batched path
+    for _ in range(3):  # one text: the direct path, then (from the third) the traced one
+        for text, expected in zip(texts, batched, strict=True):
+            alone = embedder.encode([text])[0]
+            assert alone.dtype == np.float32 and abs(float(np.linalg.norm(alone)) - 1) < 1e-5
+            assert float(alone @ expected) > 0.9999
+    assert embedder._tracer._traced is not None, "MiniLM should take the traced path by now"
+    pair = embedder.encode(texts[:2])  # two texts of different lengths, padded together
+    assert float(pair[1] @ batched[1]) > 0.9999
