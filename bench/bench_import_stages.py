@@ -34,6 +34,8 @@ from notebase import ingest  # noqa: E402
 from notebase.db import Store  # noqa: E402
 from notebase.formats import read_messages  # noqa: E402
 
+_IMPORT_ROW = "INSERT INTO imports (id, file, format, imported_at) VALUES (1, 'bench', 'telegram-text', 0)"
+
 
 def timed(label: str, n: int, fn) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
@@ -87,6 +89,7 @@ def main() -> None:
         db = Store(path)
         with db.write() as conn:
             conn.execute("PRAGMA cache_size = -65536")
+            conn.execute(_IMPORT_ROW)
             target = _Recorder(conn) if recorder is not None else conn
             writer = ingest._BatchWriter(target, 1)  # type: ignore[arg-type]
             for start in range(0, len(messages), ingest.BATCH):
@@ -105,6 +108,7 @@ def main() -> None:
         db = Store(path)
         with db.write() as conn:
             conn.execute("PRAGMA cache_size = -65536")
+            conn.execute(_IMPORT_ROW)
             for kind, sql, params in calls:
                 if only_notes and not sql.startswith("INSERT INTO notes "):
                     continue

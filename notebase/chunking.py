@@ -138,7 +138,14 @@ def _tail(parts: list[str], overlap: int, count: Callable[[str], int]) -> str:
     if overlap <= 0 or not parts:
         return ""
     words = parts[-1].split()
+    # Word by word from the end, adding up counts: word pieces never span a space, and
+    # recounting the growing tail was most of the time of indexing a page.
+    room = overlap - count("…")
     tail: list[str] = []
-    while words and count(" ".join(["…", words[-1], *tail])) <= overlap:
+    while words:
+        n = count(words[-1])
+        if n > room:
+            break
+        room -= n
         tail.insert(0, words.pop())
     return ("… " + " ".join(tail)) if tail and words else ""

@@ -14,9 +14,9 @@ import os
 import re
 import struct
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -119,6 +119,7 @@ class SentenceTransformerEmbedder:
         self._direct = not (
             getattr(self._model, "default_prompt_name", None) or getattr(self._model, "truncate_dim", None)
         )
+        self._counter: Callable[[str], int] | None = None
         from .tracing import QueryTracer
 
         self._tracer = QueryTracer(self._model)
@@ -167,7 +168,27 @@ class SentenceTransformerEmbedder:
         return out.cpu().numpy()
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.tokenize(text))
+        if self._counter is None:
+            self._counter = _plain_counter(self._tokenizer)
+        return self._counter(text)
+
+
+def _plain_counter(tokenizer: Any) -> Callable[[str], int]:
+    """Word pieces in a text, without special tokens, padding or truncation.
+
+    Chunking a page asks this tens of thousands of times. A fast tokenizer's Rust
+    core answers ~10x quicker than the Python wrapper; it gets a private copy,
+    because the model's own calls leave padding and truncation switched on in it.
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return lambda text: len(tokenizer.tokenize(text))
+    from tokenizers import Tokenizer
+
+    plain = Tokenizer.from_str(backend.to_str())
+    plain.no_padding()
+    plain.no_truncation()
+    return lambda text: len(plain.encode(text, add_special_tokens=False).ids)
 
 
 class HashingEmbedder:

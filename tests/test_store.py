@@ -65,3 +65,26 @@ def test_a_failed_migration_is_rolled_back_and_not_recorded(tmp_path: Path, monk
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM _migrations WHERE name = 'm999_broken'").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+
+
+def test_reused_connections_see_new_writes_and_never_carry_a_transaction(tmp_path: Path) -> None:
+    """Connections are kept for reuse: a reader must still see every commit, and a
+    connection a caller left mid-transaction (holding the write lock) must not come back."""
+    store = Store(tmp_path / "n.db")
+    with store.connect() as conn:
+        conn.execute("CREATE TABLE t (x INTEGER)")
+    with store.connect() as reader:
+        assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    with store.write() as conn:
+        conn.execute("INSERT INTO t VALUES (1)")
+    with store.connect() as reader:  # possibly the same connection as the first reader
+        assert reader.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    with store.connect() as careless:
+        careless.execute("BEGIN IMMEDIATE")
+        careless.execute("INSERT INTO t VALUES (2)")
+    with store.connect() as conn:
+        assert not conn.in_transaction
+        conn.execute("PRAGMA busy_timeout = 100")
+        conn.execute("INSERT INTO t VALUES (3)")  # the write lock was released with the careless one
+        assert [r[0] for r in conn.execute("SELECT x FROM t ORDER BY x")] == [1, 3]
+    store.close()
