@@ -11,14 +11,17 @@ Measures, with the packaged all-MiniLM-L6-v2 on this machine's CPU:
 Notes past --embed get random unit vectors written directly, so latency is measured
 at full size without hours of CPU embedding; pass --embed equal to --notes for real ones.
 
-Measured on the shared 2-core CPU VM (numbers move ±20% with other load):
-    throughput ratio index_pending / raw encode: 0.96 (5,000 notes + 564 chunks, 1 round);
-        0.83 / 1.06 / 0.87 (3,000 notes + 360 chunks, 3 alternating rounds)
-    re-index of the unchanged 100k base: 0 embedded, 0.07 s
-    vectors in memory: 100,000 x 384 float32 = 148 MiB, loaded in ~1 s
-    warm p50/p95: keyword 10-13 / 25-38 ms, semantic 26-33 / 36 ms, hybrid 37-45 / 52-65 ms
-        (hybrid = one-thread MiniLM query encode ~14-17 ms + exact 100k matvec ~7 ms + BM25 ~10 ms)
-    cold `notebase search --mode keyword`: 0.11-0.14 s
+Measured on the shared 2-core CPU VM (numbers move ±20% with other load), 2026-11-28:
+    throughput ratio index_pending / raw encode: 0.94 / 1.00 / 0.96 (2,000 notes + 1,619 chunks,
+        3 alternating rounds); index_pending spends 3.0-3.1% of its time outside the model
+    re-index of the unchanged 100k base: 0 embedded, 0.09-0.16 s
+    vectors in memory: 100,000 x 384 float32 = 150 MiB, loaded in 1.3-1.8 s
+        (+ a 75 MiB float16 copy for the pre-scan, made at the first query)
+    warm p50/p95: keyword 7.8-12.2 / 21-35 ms, semantic 18.1-22.9 / 21-28 ms,
+        hybrid 21.3-21.8 / 32-40 ms
+        (hybrid = traced one-thread MiniLM query encode ~10-11 ms, overlapped with BM25 ~8-11 ms,
+        then the float16 pre-scan + exact re-score of 100k vectors ~5-6.5 ms)
+    cold `notebase search --mode keyword`: 0.11-0.13 s
 """
 
 from __future__ import annotations

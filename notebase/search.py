@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -392,13 +393,15 @@ def _loaded_index(store: Store, embedder: Embedder) -> Any:
 
 
 _worker: ThreadPoolExecutor | None = None
+_worker_lock = threading.Lock()
 
 
 def _in_background(fn: Callable[..., _T], *args: Any) -> Future[_T]:
     """Run fn in the search thread (one per process, started on first use)."""
     global _worker
-    if _worker is None:
-        _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebase-search")
+    with _worker_lock:
+        if _worker is None:
+            _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notebase-search")
     return _worker.submit(fn, *args)
 
 
