@@ -131,8 +131,8 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         import torch  # already loaded with the model
 
-        # A query or two is latency-bound: one thread takes ~18 ms, while two threads
-        # spin-waiting on each other take 10x that on a busy 2-core machine.
+        # A query or two is latency-bound: one thread takes ~10 ms, while two threads
+        # spin-waiting on each other took 10x that on a busy 2-core machine.
         threads = torch.get_num_threads()
         few = len(texts) <= 4
         if few and threads > 1:
